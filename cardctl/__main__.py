@@ -1,0 +1,3 @@
+from cardctl.cli.main import run
+
+run()

@@ -1,0 +1,74 @@
+"""One archive on disk: its root, settings, schemas, and reading its files."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from cardctl import layout
+from cardctl.errors import CannotRun
+from cardctl.locate import SETTINGS_FILE, find_root
+from cardctl.model import Card, Record
+from cardctl.problems import has_errors
+from cardctl.schemas import SchemaSet
+from cardctl.settings import Settings, from_data
+from cardctl.yamlio import Document, read_document
+
+
+class Archive:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @classmethod
+    def find(cls, start: str | None = None) -> Archive:
+        return cls(find_root(start))
+
+    def read(self, rel: str) -> Document:
+        """Read one archive file for checking; unreadable files become findings."""
+        try:
+            raw = (self.root / rel).read_bytes()
+        except OSError as exc:
+            return read_document_error(rel, exc)
+        return read_document(raw, rel)
+
+    @cached_property
+    def settings_doc(self) -> Document:
+        return self.read(SETTINGS_FILE)
+
+    @cached_property
+    def settings(self) -> Settings:
+        return from_data(self.settings_doc.data)
+
+    @cached_property
+    def schemas(self) -> SchemaSet:
+        return SchemaSet(self.root)
+
+    def require_sound_settings(self) -> None:
+        """Commands other than validate need settings they can trust."""
+        from cardctl.rules.schema import settings_problems
+
+        if has_errors(self.settings_doc.problems + settings_problems(self)):
+            raise CannotRun(f"{SETTINGS_FILE} has errors; run `cardctl validate` to see them")
+
+    # --- customers --------------------------------------------------------
+
+    def customer_ids(self) -> list[str]:
+        folder = self.root / "customers"
+        if not folder.is_dir():
+            return []
+        return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and layout.CUSTOMER_ID.match(p.name))
+
+    def card(self, customer: str) -> Card:
+        return Card(customer, self.read(f"customers/{customer}/card.yaml"))
+
+    def cards(self) -> list[Card]:
+        return [self.card(c) for c in self.customer_ids() if (self.root / "customers" / c / "card.yaml").is_file()]
+
+    def records(self, dossier: layout.Dossier) -> list[Record]:
+        return [Record(f, self.read(f.path)) for f in dossier.records]
+
+
+def read_document_error(rel: str, exc: OSError) -> Document:
+    from cardctl.problems import Problem
+
+    return Document(rel, None, None, [Problem(rel, 1, 1, "F113", f"cannot read the file: {exc.strerror or exc}")])

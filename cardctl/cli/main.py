@@ -1,0 +1,90 @@
+"""Entry point: global options, command registration, and the one error handler.
+
+Every error a user can meet ends here as one line on stderr and an exit code
+from SPEC §5: 0 done, 1 findings, 2 bad usage or input, 3 cannot run, 130
+interrupted. No traceback reaches a user (set CARDCTL_DEBUG=1 to see one).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Optional
+
+import typer
+from typer._click import exceptions as click_exceptions
+
+from cardctl import __version__, render
+from cardctl.cli import customer, init, validate
+from cardctl.cli.common import State, err
+from cardctl.errors import CardctlError, Rejected
+
+app = typer.Typer(
+    name="cardctl",
+    help="A customer archive (客户档案) kept as plain YAML files in git.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cardctl {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    archive: Annotated[
+        Optional[str],
+        typer.Option("-C", "--archive", metavar="PATH", help="Use the archive at PATH (or above it) instead of the one around the working folder. Also CARDCTL_ARCHIVE."),
+    ] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """A customer archive (客户档案) kept as plain YAML files in git."""
+    ctx.obj = State(archive)
+
+
+init.register(app)
+app.add_typer(customer.app, name="customer")
+validate.register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit code."""
+    try:
+        result = app(args=argv, prog_name="cardctl", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except Rejected as exc:
+        for problem in exc.problems:
+            err(render.problem_line(problem))
+        err(f"cardctl: error: {exc}")
+        return exc.exit_code
+    except CardctlError as exc:
+        err(f"cardctl: error: {exc}")
+        return exc.exit_code
+    except click_exceptions.UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        err(f"cardctl: error: {' '.join(exc.format_message().split())}{hint}")
+        return 2
+    except click_exceptions.ClickException as exc:
+        err(f"cardctl: error: {' '.join(exc.format_message().split())}")
+        return exc.exit_code if exc.exit_code else 2
+    except (click_exceptions.Abort, KeyboardInterrupt):
+        err("cardctl: interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug: one line for the user, the trace on request
+        if os.environ.get("CARDCTL_DEBUG"):
+            raise
+        err(f"cardctl: internal error: {type(exc).__name__}: {exc} (set CARDCTL_DEBUG=1 for details; please report it)")
+        return 3
+
+
+def run() -> None:
+    sys.exit(main())

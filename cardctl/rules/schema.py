@@ -1,0 +1,180 @@
+"""Schema checks of settings, cards and records, as findings at the offending key or value.
+
+jsonschema's errors carry a path into the data; the document's locator turns
+that path into a line and column. Each error family gets its own stable code
+and a message that says what is expected and, where it helps, how to fix it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from cardctl.model import Card, Record
+from cardctl.problems import Problem
+from cardctl.yamlio import Document
+
+if TYPE_CHECKING:
+    from cardctl.archive import Archive
+
+_TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false", "object": "a mapping", "array": "a list", "null": "empty"}
+
+
+def dotted(trail: Iterable[Any]) -> str:
+    return ".".join(str(step) for step in trail)
+
+
+def show(value: Any) -> str:
+    """A value as the user typed it, shortened."""
+    if isinstance(value, Decimal):
+        text = str(value)
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif value is None:
+        text = "null (empty)"
+    elif isinstance(value, (dict, list)):
+        text = "a mapping" if isinstance(value, dict) else "a list"
+        return text
+    else:
+        text = str(value)
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return f"'{text}'" if isinstance(value, str) else text
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, Decimal, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return "empty"
+
+
+def suggest(word: str, choices: Iterable[Any]) -> str:
+    names = [str(c) for c in choices]
+    close = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _expected(validator_value: Any) -> str:
+    names = validator_value if isinstance(validator_value, list) else [validator_value]
+    return " or ".join(_TYPE_NAMES.get(n, n) for n in names)
+
+
+def _describe(schema: dict[str, Any]) -> str:
+    text = schema.get("description", "")
+    return f" ({text.rstrip('.')})" if text else ""
+
+
+def _unknown_keys(doc: Document, error: Any, allow_x: bool) -> list[Problem]:
+    instance, schema = error.instance, error.schema
+    if not isinstance(instance, dict):
+        return []
+    known = list(schema.get("properties", {}))
+    patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
+    trail = list(error.absolute_path)
+    problems = []
+    for key in instance:
+        if key in known or any(p.search(str(key)) for p in patterns):
+            continue
+        hint = suggest(key, known)
+        if not hint and allow_x:
+            hint = "; an archive's own fields start with x-"
+        problems.append(doc.at(trail + [key], "S201", f"unknown key '{key}'{hint}", key=True))
+    return problems
+
+
+def _error_problems(doc: Document, error: Any, allow_x: bool) -> list[Problem]:
+    kind = error.validator
+    trail = list(error.absolute_path)
+    field = dotted(trail) or "the file"
+    value = error.instance
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if kind in ("additionalProperties", "unevaluatedProperties"):
+        return _unknown_keys(doc, error, allow_x)
+    if kind == "required":
+        match = re.match(r"^'(.+)' is a required property$", error.message)
+        name = match.group(1) if match else str(error.message)
+        where = doc.locate.key(trail) if trail else (1, 1)
+        owner = f" in {field}" if trail else ""
+        prop = schema.get("properties", {}).get(name, {})
+        return [Problem(doc.path, *where, "S202", f"missing required key '{name}'{owner}{_describe(prop)}")]
+    if kind == "type":
+        hint = ""
+        if "string" in (error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]) and isinstance(value, (int, Decimal, bool)):
+            hint = "; put the value in quotes to keep it as text"
+        return [doc.at(trail, "S203", f"{field} must be {_expected(error.validator_value)}, not {_kind_of(value)} {show(value)}{hint}")]
+    if kind == "enum":
+        choices = error.validator_value
+        return [doc.at(trail, "S204", f"{field} is {show(value)}; allowed: {', '.join(map(str, choices))}{suggest(str(value), choices)}")]
+    if kind == "const":
+        return [doc.at(trail, "S204", f"{field} must be {show(error.validator_value)}, not {show(value)}")]
+    if kind == "format":
+        fmt = error.validator_value
+        if fmt == "date":
+            return [doc.at(trail, "S206", f"{field} is {show(value)}, not a real date in the form YYYY-MM-DD")]
+        if fmt == "money":
+            if isinstance(value, float):
+                return [doc.at(trail, "S207", f"{field} is {show(value)}, not an amount of money")]
+            return [doc.at(trail, "S207", f"{field} is {show(value)}: amounts of money have at most two decimals")]
+        return [doc.at(trail, "S205", f"{field} is {show(value)}, not a valid {fmt}")]
+    if kind == "pattern":
+        return [doc.at(trail, "S205", f"{field} is {show(value)}, which does not have the expected form{_describe(schema)}")]
+    if kind in ("minLength",) and value == "":
+        return [doc.at(trail, "S205", f"{field} is empty; leave the key out instead")]
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        bound = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than", "exclusiveMaximum": "less than"}[kind]
+        return [doc.at(trail, "S208", f"{field} is {show(value)}; it must be {bound} {error.validator_value}")]
+    if kind == "minItems":
+        return [doc.at(trail, "S210", f"{field} needs at least {error.validator_value} item(s)")]
+    if kind == "uniqueItems":
+        return [doc.at(trail, "S210", f"{field} lists the same item twice")]
+    return [doc.at(trail, "S210", f"{field}: {error.message}")]
+
+
+def validate_document(doc: Document, validator: Any, *, allow_x: bool = False) -> list[Problem]:
+    """Every schema finding of one loaded document."""
+    if not doc.ok:
+        return []
+    problems: list[Problem] = []
+    for error in validator.iter_errors(doc.data):
+        problems += _error_problems(doc, error, allow_x)
+    return problems
+
+
+def settings_problems(archive: Archive) -> list[Problem]:
+    doc = archive.settings_doc
+    problems = validate_document(doc, archive.schemas.validator("settings"))
+    kinds = archive.schemas.kinds
+    retention = doc.data.get("retention") if doc.ok else None
+    if isinstance(retention, dict):
+        for kind in retention:
+            if kind not in kinds:
+                problems.append(doc.at(["retention", kind], "D509", f"retention is set for '{kind}', which is not a record kind{suggest(str(kind), kinds)}", key=True))
+    return problems
+
+
+def card_problems(archive: Archive, card: Card) -> list[Problem]:
+    return validate_document(card.doc, archive.schemas.validator("card"))
+
+
+def record_problems(archive: Archive, record: Record) -> list[Problem]:
+    doc = record.doc
+    if not doc.ok:
+        return []
+    kinds = archive.schemas.kinds
+    kind = record.data.get("kind")
+    if isinstance(kind, str) and kind in kinds:
+        return validate_document(doc, archive.schemas.validator(kind), allow_x=True)
+    problems = validate_document(doc, archive.schemas.validator("envelope"), allow_x=True)
+    if isinstance(kind, str):
+        problems.append(doc.at(["kind"], "S209", f"unknown record kind '{kind}'{suggest(kind, kinds)}; kinds: {', '.join(sorted(kinds))}"))
+    return problems

@@ -1,0 +1,145 @@
+"""`cardctl init`: a new archive with its settings, layout and helper files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cardctl import gitrepo
+from cardctl.errors import CannotRun, Rejected, UsageError
+from cardctl.locate import SETTINGS_FILE
+from cardctl.schemas import SchemaSet
+from cardctl.settings import DEFAULT_REFERENCE
+from cardctl.yamlio import TEMP_PREFIX, atomic_write, dump_new, read_document
+
+EDITOR_SCHEMAS = ".cardctl-schemas"
+
+SETTINGS_TEMPLATE = """\
+# cardctl archive settings. Unknown keys are an error, so a typo never passes.
+cardctl: 1
+# Archive / fonds name (全宗名称), printed on every volume cover.
+name: {name}
+# Fonds number (全宗号): the first part of every reference code (档号).
+{fonds}
+# Default compiler (立卷人) of the yearly close-out.
+# custodian: 王芳
+# New customers get ids KH0001, KH0002, ...
+id_prefix: KH
+currency: CNY
+# When set, every record author and card owner must be one of these people.
+# staff: [张伟, 李娜, 王芳]
+# Intent level of a prospect -> the longest gap in days until the next contact.
+follow_up_days: {{H: 7, A: 30, B: 90, C: 180}}
+# Retained customers: at least 11 care contacts in two years.
+care: {{contacts: 11, period_days: 730}}
+# Every active or dormant customer is contacted at least this often.
+revisit_days: 365
+# The customer list is reviewed at least this often (the card's `reviewed`).
+review_days: 730
+# Bad-customer candidates: no business, or an unpaid invoice, for this many days.
+bad_customer: {{inactive_days: 365, arrears_days: 365}}
+# Record kind -> Y | D30 | D10, overriding the built-in retention schedule.
+retention: {{}}
+reference: "{reference}"
+# true: write commands commit exactly the files they wrote.
+auto_commit: false
+# Maintained by `cardctl close`.
+closed_years: []
+"""
+
+GITATTRIBUTES = """\
+# cardctl archive: YAML is text with LF line ends, whatever the platform.
+*.yaml text eol=lf
+*.json text eol=lf
+*.md text eol=lf
+# Written by `cardctl index`: collapsed in reviews.
+catalogue/** linguist-generated=true
+# Scans and photos are binary.
+*.pdf binary
+*.png binary
+*.jpg binary
+*.jpeg binary
+*.tif binary
+*.tiff binary
+"""
+
+GITIGNORE = f"""\
+# cardctl's cache and temporary files
+.cardctl/
+{TEMP_PREFIX}*
+"""
+
+
+def _scalar(value: str) -> str:
+    """`value` as a YAML scalar that reads back as the same text."""
+    line = dump_new({"v": value})
+    return line[len("v: ") :].rstrip("\n")
+
+
+def _editor_settings(schemas: SchemaSet) -> dict[str, object]:
+    """VS Code / yaml-language-server: which schema completes which file."""
+    mapping: dict[str, list[str]] = {
+        f"./{EDITOR_SCHEMAS}/settings.schema.json": [SETTINGS_FILE],
+        f"./{EDITOR_SCHEMAS}/card.schema.json": ["customers/*/card.yaml"],
+    }
+    for kind in sorted(schemas.kinds.values(), key=lambda k: k.name):
+        mapping[f"./{EDITOR_SCHEMAS}/{kind.name}.schema.json"] = [f"customers/*/{kind.category}/*/*-{kind.name}-*.yaml"]
+    return {
+        "yaml.schemas": mapping,
+        "files.eol": "\n",
+        "files.encoding": "utf8",
+        "[yaml]": {"editor.insertSpaces": True, "editor.tabSize": 2},
+    }
+
+
+def _json(data: object) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def init(path: Path, *, name: str | None, fonds: str | None, use_git: bool) -> list[str]:
+    """Create the archive at `path`; returns the files written, relative to it."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{path} exists and is not a folder")
+    if (path / SETTINGS_FILE).exists():
+        raise UsageError(f"{path} already holds an archive ({SETTINGS_FILE} exists)")
+    name = (name or path.resolve().name).strip()
+    if not name:
+        raise UsageError("--name must not be empty")
+    settings = SETTINGS_TEMPLATE.format(
+        name=_scalar(name),
+        fonds=f"fonds: {_scalar(fonds)}" if fonds else "# fonds: Z109   (needed before the first close-out)",
+        reference=DEFAULT_REFERENCE,
+    )
+    check = read_document(settings.encode("utf-8"), SETTINGS_FILE)
+    schemas = SchemaSet()
+    if check.ok:
+        from cardctl.rules.schema import validate_document
+
+        check.problems += validate_document(check, schemas.validator("settings"))
+    if check.problems:
+        raise Rejected("the settings would be invalid; nothing was written", check.problems)
+    if use_git:
+        gitrepo._git()  # fail before writing anything when git is missing
+    files: dict[str, bytes] = {
+        SETTINGS_FILE: settings.encode("utf-8"),
+        "customers/.gitkeep": b"",
+        ".gitattributes": GITATTRIBUTES.encode("utf-8"),
+        ".gitignore": GITIGNORE.encode("utf-8"),
+        ".vscode/settings.json": _json(_editor_settings(schemas)),
+    }
+    for file_name, schema in schemas.editor_schemas().items():
+        files[f"{EDITOR_SCHEMAS}/{file_name}"] = _json(schema)
+    written = []
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        for rel, data in files.items():
+            if rel.startswith((".vscode/", ".git")) and (path / rel).exists():
+                continue  # the archive sits in a project that has its own
+            atomic_write(path / rel, data)
+            written.append(rel)
+    except OSError as exc:
+        raise CannotRun(f"cannot write the archive at {path}: {exc.strerror or exc}") from exc
+    if use_git and gitrepo.work_tree_of(path) is None:
+        gitrepo.init(path)
+    return sorted(written)
+

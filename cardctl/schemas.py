@@ -1,0 +1,280 @@
+"""JSON Schemas: the built-in ones shipped with cardctl and an archive's own kinds.
+
+The schema files are the contract and stay readable: kind schemas extend the
+record envelope with `allOf` and share value types through `$ref`. For
+validation (and for editors) each is flattened once into a standalone schema:
+references inlined, the envelope's properties merged in, and extra keys
+allowed only with an `x-` prefix.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from cardctl.categories import CATEGORIES
+from cardctl.errors import CannotRun
+from cardctl.problems import Problem
+
+BASE = "https://cardctl.example/schemas/v1/"
+KIND_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+STRUCTURAL = ("defs", "settings", "card", "record")
+
+
+def schema_dir() -> Path:
+    """Installed: cardctl/schemas inside the package; from a checkout: ./schemas."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "schemas", here.parent / "schemas"):
+        if (candidate / "record.schema.json").is_file():
+            return candidate
+    raise CannotRun("cardctl's schemas are missing from its installation; reinstall cardctl")
+
+
+# --- formats ----------------------------------------------------------------
+
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def is_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not _DATE.match(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def is_money(value: object) -> bool:
+    if isinstance(value, bool) or isinstance(value, int):
+        return True
+    if isinstance(value, Decimal):
+        exponent = value.as_tuple().exponent
+        return isinstance(exponent, int) and exponent >= -2
+    if isinstance(value, float):
+        return False  # only .inf / .nan load as float
+    return True
+
+
+def is_email(value: object) -> bool:
+    return not isinstance(value, str) or bool(_EMAIL.match(value))
+
+
+def _format_checker() -> Any:
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker(formats=())
+    checker.checks("date")(is_date)
+    checker.checks("money")(is_money)
+    checker.checks("email")(is_email)
+    return checker
+
+
+# --- loading and flattening -------------------------------------------------
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError("a schema is a JSON object")
+    return data
+
+
+def _builtin_documents() -> dict[str, dict[str, Any]]:
+    """Every built-in schema by file name stem (kinds as `kinds/<name>`)."""
+    root = schema_dir()
+    docs = {p.name.removesuffix(".schema.json"): _read_json(p) for p in sorted(root.glob("*.schema.json"))}
+    for p in sorted((root / "kinds").glob("*.schema.json")):
+        docs["kinds/" + p.name.removesuffix(".schema.json")] = _read_json(p)
+    return docs
+
+
+def _registry(documents: dict[str, dict[str, Any]]) -> Any:
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    resources = []
+    for stem, doc in documents.items():
+        resource = Resource.from_contents(doc, default_specification=DRAFT202012)
+        resources.append((doc["$id"], resource))
+        # An archive's own schema may refer to ours by the short file name.
+        if not stem.startswith("kinds/"):
+            resources.append((stem + ".schema.json", resource))
+    return Registry().with_resources(resources)
+
+
+class SchemaProblem(Exception):
+    pass
+
+
+def _inline(node: Any, resolver: Any, depth: int = 0) -> Any:
+    """Replace every `$ref` by the schema it points to (siblings win, e.g. a description)."""
+    if depth > 40:
+        raise SchemaProblem("$ref nesting too deep (a recursive schema?)")
+    if isinstance(node, dict):
+        if "$ref" in node:
+            try:
+                resolved = resolver.lookup(node["$ref"])
+            except Exception as exc:  # referencing raises several unrelated types
+                raise SchemaProblem(f"cannot resolve $ref {node['$ref']!r}") from exc
+            target = _inline(resolved.contents, resolved.resolver, depth + 1)
+            merged = {k: v for k, v in target.items() if k not in ("$id", "$schema", "$defs")}
+            merged.update({k: _inline(v, resolver, depth + 1) for k, v in node.items() if k != "$ref"})
+            return merged
+        return {k: _inline(v, resolver, depth + 1) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline(v, resolver, depth + 1) for v in node]
+    return node
+
+
+def _merge_envelope(kind_schema: dict[str, Any], envelope: dict[str, Any]) -> dict[str, Any]:
+    """One standalone schema: envelope fields first, then the kind's; x- keys allowed."""
+    flat = {k: v for k, v in kind_schema.items() if k not in ("allOf", "unevaluatedProperties", "properties", "required", "patternProperties", "additionalProperties")}
+    properties = dict(envelope.get("properties", {}))
+    properties.update(kind_schema.get("properties", {}))
+    required = list(envelope.get("required", []))
+    required += [r for r in kind_schema.get("required", []) if r not in required]
+    flat.update(
+        type="object",
+        properties=properties,
+        required=required,
+        patternProperties={"^x-": {"description": "An archive's own extra field."}},
+        additionalProperties=False,
+    )
+    return flat
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A record kind: where it files and how it is checked."""
+
+    name: str
+    category: str
+    label: str
+    retention: str
+    schema: dict[str, Any] = field(repr=False)  # flattened, standalone
+    source: str = "builtin"
+
+
+class SchemaSet:
+    """The schemas in force for one archive: built-in plus the archive's own kinds."""
+
+    def __init__(self, archive_root: Path | None = None) -> None:
+        from referencing.jsonschema import DRAFT202012
+
+        self.documents = _builtin_documents()
+        self.registry = _registry(self.documents)
+        self._resolver = lambda uri: self.registry.resolver(base_uri=uri)
+        self.problems: list[Problem] = []
+        self.kinds: dict[str, Kind] = {}
+        self._validators: dict[str, Any] = {}
+        self._spec = DRAFT202012
+        self.envelope = self.flatten(self.documents["record"])
+        for stem, doc in self.documents.items():
+            if stem.startswith("kinds/"):
+                self._add_kind(stem.removeprefix("kinds/"), doc, "builtin")
+        if archive_root is not None:
+            self._load_own_kinds(archive_root)
+
+    def flatten(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """`doc` with every `$ref` inlined."""
+        return _inline(doc, self._resolver(doc.get("$id", "")))
+
+    def _add_kind(self, name: str, doc: dict[str, Any], source: str) -> None:
+        # A kind's allOf names the envelope; merging it in makes the schema standalone.
+        own = {k: v for k, v in doc.items() if k != "allOf"}
+        flat = _merge_envelope(self.flatten(own), self.envelope)
+        flat["properties"]["kind"] = {"const": name, "description": f"Always {name}."}
+        self.kinds[name] = Kind(
+            name=name,
+            category=doc["x-category"],
+            label=doc.get("x-label", name),
+            retention=doc.get("x-retention", "D10"),
+            schema=flat,
+            source=source,
+        )
+
+    def _load_own_kinds(self, root: Path) -> None:
+        from jsonschema import Draft202012Validator
+        from jsonschema.exceptions import SchemaError
+
+        folder = root / "schemas"
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.glob("*.schema.json")):
+            rel = path.relative_to(root).as_posix()
+            name = path.name.removesuffix(".schema.json")
+            try:
+                doc = json.loads(path.read_bytes().decode("utf-8"))
+            except UnicodeDecodeError:
+                self.problems.append(Problem(rel, 1, 1, "S211", "schema file is not valid UTF-8"))
+                continue
+            except json.JSONDecodeError as exc:
+                self.problems.append(Problem(rel, exc.lineno, exc.colno, "S211", f"not valid JSON: {exc.msg}"))
+                continue
+            reason = _own_kind_problem(name, doc, self.kinds)
+            if reason is None:
+                try:
+                    Draft202012Validator.check_schema(doc)
+                    self._add_kind(name, doc, rel)
+                except SchemaError as exc:
+                    reason = f"not a valid JSON Schema: {exc.message}"
+                except SchemaProblem as exc:
+                    reason = str(exc)
+            if reason is not None:
+                self.problems.append(Problem(rel, 1, 1, "S211", reason))
+
+    # --- validators -----------------------------------------------------
+
+    @cached_property
+    def _formats(self) -> Any:
+        return _format_checker()
+
+    def validator(self, name: str) -> Any:
+        """A reusable validator for `settings`, `card`, `envelope` or a kind name."""
+        if name not in self._validators:
+            from jsonschema import Draft202012Validator
+
+            if name == "envelope":
+                schema = self.envelope
+            elif name in ("settings", "card"):
+                schema = self.flatten(self.documents[name])
+            else:
+                schema = self.kinds[name].schema
+            self._validators[name] = Draft202012Validator(schema, format_checker=self._formats)
+        return self._validators[name]
+
+    def editor_schemas(self) -> dict[str, dict[str, Any]]:
+        """Standalone schemas for editors (yaml-language-server), by file name."""
+        out = {
+            "settings.schema.json": self.flatten(self.documents["settings"]),
+            "card.schema.json": self.flatten(self.documents["card"]),
+        }
+        for kind in self.kinds.values():
+            out[f"{kind.name}.schema.json"] = kind.schema
+        return out
+
+
+def _own_kind_problem(name: str, doc: Any, kinds: dict[str, Kind]) -> str | None:
+    if not isinstance(doc, dict):
+        return "a kind schema is a JSON object"
+    if not KIND_NAME.match(name):
+        return f"kind name {name!r} must be lower-case letters, digits and single hyphens"
+    if name in kinds or name in STRUCTURAL:
+        return f"kind {name!r} is built into cardctl; give your kind another name"
+    category = doc.get("x-category")
+    if category not in CATEGORIES:
+        return f"x-category must be one of {', '.join(CATEGORIES)} (the category folder of this kind)"
+    retention = doc.get("x-retention", "D10")
+    if retention not in ("Y", "D30", "D10"):
+        return "x-retention must be Y, D30 or D10"
+    return None

@@ -1,0 +1,95 @@
+"""`cardctl validate`: every check of SPEC §5.1, all findings of one run together.
+
+Pipeline: scan the layout -> read files -> schema checks -> dossier rules ->
+archive-wide rules -> sorted findings. Nothing here writes a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from cardctl import layout
+from cardctl.archive import Archive
+from cardctl.errors import UsageError
+from cardctl.problems import Problem
+from cardctl.rules import Context, DossierView, amounts, customers, people, placement, references
+from cardctl.rules.schema import card_problems, record_problems, settings_problems
+
+DossierRule = Callable[[Context, DossierView], Iterable[Problem]]
+ArchiveRule = Callable[[Context], Iterable[Problem]]
+
+DOSSIER_RULES: tuple[DossierRule, ...] = (
+    placement.card_in_its_folder,
+    placement.record_names,
+    placement.category_folder,
+    placement.year_folder,
+    references.unique_ids,
+    references.related_records,
+    references.attachments,
+    people.staff_listed,
+    amounts.order_totals,
+    amounts.period_order,
+)
+ARCHIVE_RULES: tuple[ArchiveRule, ...] = (
+    customers.duplicate_identities,
+    customers.similar_names,
+    customers.uscc_check_character,
+)
+
+
+def scope_of(archive: Archive, paths: Sequence[str]) -> set[str] | None:
+    """The dossiers named by `paths` (files or folders), or None for the whole archive."""
+    scope: set[str] = set()
+    for raw in paths:
+        path = Path(raw).resolve()
+        try:
+            parts = path.relative_to(archive.root).parts
+        except ValueError:
+            raise UsageError(f"{raw} is not inside the archive at {archive.root}") from None
+        if not path.exists():
+            raise UsageError(f"no such file or folder: {raw}")
+        if len(parts) >= 2 and parts[0] == "customers":
+            scope.add(parts[1])
+        else:
+            return None  # settings, schemas, the root: everything depends on them
+    return scope
+
+
+def _dossier_of(path: str) -> str | None:
+    parts = path.split("/")
+    return parts[1] if len(parts) >= 2 and parts[0] == "customers" else None
+
+
+def check_dossier(ctx: Context, view: DossierView) -> list[Problem]:
+    archive = ctx.archive
+    problems: list[Problem] = []
+    if view.card is not None:
+        problems += view.card.doc.problems + card_problems(archive, view.card)
+    for rec in view.records:
+        problems += rec.doc.problems + record_problems(archive, rec)
+    for rule in DOSSIER_RULES:
+        problems += rule(ctx, view)
+    return problems
+
+
+def check(archive: Archive, paths: Sequence[str] = ()) -> list[Problem]:
+    """All findings for the archive (or for the dossiers under `paths`), sorted by path and line."""
+    scope = scope_of(archive, paths) if paths else None
+    tree = layout.scan(archive.root, only=scope)
+    problems = list(tree.problems)
+    problems += archive.settings_doc.problems + settings_problems(archive)
+    problems += archive.schemas.problems
+    cards = {c.customer: c for c in archive.cards()}
+    views = [
+        DossierView(files, cards.get(cid) if files.card else None, archive.records(files))
+        for cid, files in sorted(tree.dossiers.items())
+    ]
+    ctx = Context(archive, list(cards.values()), views)
+    for view in views:
+        problems += check_dossier(ctx, view)
+    for rule in ARCHIVE_RULES:
+        problems += rule(ctx)
+    if scope is not None:
+        problems = [p for p in problems if _dossier_of(p.path) in scope]
+    return sorted(set(problems))

@@ -1,0 +1,420 @@
+"""The one place that configures ruamel.yaml.
+
+Three jobs, three configurations:
+
+* `read_document` reads an archive file into plain, JSON-shaped data with the
+  C-backed safe loader (YAML 1.2: `no` stays a string): dates stay ISO strings
+  so that an impossible date such as 2025-02-30 is a finding from the schema,
+  not a crash in the loader, and decimals load as `Decimal` so that money is
+  exact. Everything wrong with the file itself becomes a `Problem`.
+* `Locator` maps a path inside the data (`["lines", 1, "qty"]`) back to a
+  line and column, composing the file only when a finding needs a position.
+* `RoundTrip` edits a file in place with comments, key order and quoting kept;
+  a file loaded and dumped without a change comes back byte-identical.
+
+`atomic_write` is the only way cardctl writes a file.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import SafeConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
+from ruamel.yaml.reader import ReaderError
+
+from cardctl.problems import Problem
+
+# A record is a few hundred bytes; a file this large is an attack or an accident.
+MAX_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 64
+
+
+class _PlainConstructor(SafeConstructor):
+    """Safe constructor that keeps dates as text and decimals exact."""
+
+    def construct_decimal(self, node: Node) -> Any:
+        text = str(node.value).replace("_", "")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            return SafeConstructor.construct_yaml_float(self, node)
+        # .inf / .nan stay floats; the money format rejects them.
+        return value if value.is_finite() else float(value)
+
+
+_PlainConstructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
+_PlainConstructor.add_constructor("tag:yaml.org,2002:float", _PlainConstructor.construct_decimal)
+
+
+def _fast_yaml() -> YAML:
+    yaml = YAML(typ="safe", pure=False)
+    yaml.Constructor = _PlainConstructor
+    return yaml
+
+
+_FAST = _fast_yaml()
+
+
+def _pos(offset_text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    line = offset_text.count("\n", 0, offset) + 1
+    col = offset - (offset_text.rfind("\n", 0, offset) + 1) + 1
+    return line, col
+
+
+def _mark(mark: Any) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
+    """Strict UTF-8 without BOM and with LF line ends, as SPEC §1 requires.
+
+    A BOM or CRLF is reported and tolerated (the rest of the file is still
+    checked); bytes that are not UTF-8 stop the file here.
+    """
+    problems: list[Problem] = []
+    if raw.startswith(b"\xef\xbb\xbf"):
+        problems.append(Problem(path, 1, 1, "F102", "file starts with a UTF-8 byte order mark; save it as UTF-8 without BOM"))
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        head = raw[: exc.start]
+        line = head.count(b"\n") + 1
+        col = len(head[head.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        problems.append(Problem(path, line, col, "F101", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; save the file as UTF-8"))
+        return None, problems
+    crlf = text.find("\r\n")
+    if crlf >= 0:
+        line, _ = _pos(text, crlf)
+        problems.append(Problem(path, line, 1, "F103", "CRLF line ends; archive files use LF (\\n) line ends"))
+        text = text.replace("\r\n", "\n")
+    return text, problems
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+def _syntax_problem(path: str, text: str, exc: YAMLError) -> Problem:
+    if isinstance(exc, ReaderError):
+        line, col = _pos(text, exc.position)
+        return Problem(path, line, col, "F104", f"character U+{exc.character:04X} is not allowed in YAML: {exc.reason}")
+    if isinstance(exc, MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line, col = _mark(mark)
+        problem = _one_line(exc.problem or "")
+        if "found duplicate key" in problem or type(exc).__name__ == "DuplicateKeyError":
+            key = problem.split('"')[1] if problem.count('"') >= 2 else ""
+            hint = " (true and 1, false and 0 are the same key to YAML)" if key in ("True", "False") else ""
+            return Problem(path, line, col, "F105", f"duplicate key '{key}'; each key may appear once in a mapping{hint}")
+        if "expected a single document" in (exc.context or "") + problem:
+            return Problem(path, line, col, "F109", "more than one YAML document; an archive file holds exactly one")
+        context = f" ({_one_line(exc.context)})" if exc.context else ""
+        return Problem(path, line, col, "F104", f"YAML syntax error: {problem}{context}")
+    return Problem(path, 1, 1, "F104", f"YAML syntax error: {_one_line(str(exc))}")
+
+
+def _scan_events(text: str, path: str) -> list[Problem]:
+    """Anchors, aliases and explicit tags, which the safe loader would accept."""
+    problems: list[Problem] = []
+    for event in _FAST.parse(text):
+        anchor = getattr(event, "anchor", None)
+        name = type(event).__name__
+        if name == "AliasEvent":
+            problems.append(Problem(path, *_mark(event.start_mark), "F106", f"YAML alias *{anchor} not allowed; write the value out"))
+        elif anchor is not None:
+            problems.append(Problem(path, *_mark(event.start_mark), "F106", f"YAML anchor &{anchor} not allowed; write the value out"))
+        tag = getattr(event, "tag", None)
+        if tag is not None and name in ("ScalarEvent", "MappingStartEvent", "SequenceStartEvent"):
+            problems.append(Problem(path, *_mark(event.start_mark), "F107", f"YAML tag {_short_tag(tag)} not allowed; archive files hold plain values"))
+    return problems
+
+
+class _TooDeep(Exception):
+    pass
+
+
+def _check_keys(data: Any, path: str, locate: Locator, trail: list[Any], depth: int = 0) -> list[Problem]:
+    """Keys must be strings: `1:` beside `"1":` are not the same key to a reader."""
+    if depth > MAX_DEPTH:
+        raise _TooDeep
+    problems: list[Problem] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if not isinstance(key, str):
+                problems.append(Problem(path, *locate.key(trail + [key]), "F111", f"key {key!r} is not a string; quote it"))
+            problems += _check_keys(value, path, locate, trail + [key], depth + 1)
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            problems += _check_keys(value, path, locate, trail + [i], depth + 1)
+    return problems
+
+
+class Document:
+    """One YAML file of the archive, read for checking."""
+
+    def __init__(self, path: str, text: str | None, data: Any, problems: list[Problem]) -> None:
+        self.path = path
+        self.text = text
+        self.data = data
+        self.problems = problems
+        self._locator: Locator | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the file parsed into a mapping that rules can look at."""
+        return isinstance(self.data, dict)
+
+    @property
+    def locate(self) -> Locator:
+        if self._locator is None:
+            self._locator = Locator(self.text or "")
+        return self._locator
+
+    def at(self, trail: Sequence[Any], problem_code: str, message: str, *, key: bool = False) -> Problem:
+        """A problem located at the value (or key) that `trail` leads to."""
+        line, col = self.locate.key(trail) if key else self.locate.value(trail)
+        return Problem(self.path, line, col, problem_code, message)
+
+
+def read_document(raw: bytes, path: str) -> Document:
+    """Parse one archive file; never raises for anything the file contains."""
+    if len(raw) > MAX_BYTES:
+        return Document(path, None, None, [Problem(path, 1, 1, "F112", f"file is {len(raw)} bytes; archive files are at most {MAX_BYTES} bytes")])
+    text, problems = decode(raw, path)
+    if text is None:
+        return Document(path, None, None, problems)
+    if all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
+        problems.append(Problem(path, 1, 1, "F108", "file is empty"))
+        return Document(path, text, None, problems)
+    data: Any = None
+    try:
+        # Anchors, aliases and tags are rare: scan events only when the bytes
+        # that introduce them appear at all. Aliases are rejected before the
+        # document is built ("billion laughs" never expands).
+        if "&" in text or "*" in text or "!" in text:
+            scanned = _scan_events(text, path)
+            if scanned:
+                return Document(path, text, None, problems + scanned)
+        data = _FAST.load(text)
+    except YAMLError as exc:
+        return Document(path, text, None, problems + [_syntax_problem(path, text, exc)])
+    except RecursionError:
+        return Document(path, text, None, problems + [Problem(path, 1, 1, "F112", "nested too deeply to read")])
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. a number too large
+        return Document(path, text, None, problems + [Problem(path, 1, 1, "F104", f"YAML value cannot be read: {exc}")])
+    doc = Document(path, text, data, problems)
+    if data is None:
+        problems.append(Problem(path, 1, 1, "F108", "file holds no data"))
+    elif not isinstance(data, dict):
+        problems.append(Problem(path, 1, 1, "F110", f"top level is a {_type_name(data)}; an archive file holds a mapping of keys to values"))
+        doc.data = None
+    else:
+        try:
+            problems += _check_keys(data, path, doc.locate, [])
+        except (_TooDeep, RecursionError):
+            problems.append(Problem(path, 1, 1, "F112", f"nested more than {MAX_DEPTH} levels deep"))
+            doc.data = None
+    return doc
+
+
+def _type_name(value: Any) -> str:
+    return {list: "list", str: "string", int: "number", Decimal: "number", bool: "boolean"}.get(type(value), type(value).__name__)
+
+
+class Locator:
+    """Line and column (1-based) of a key or value inside a YAML text.
+
+    The text is composed (nodes with marks, no construction) only when a
+    finding asks for a position; a path that does not exist in the file
+    resolves to the deepest part that does.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._root: Node | None = None
+        self._composed = False
+
+    def _compose(self) -> Node | None:
+        if not self._composed:
+            self._composed = True
+            try:
+                self._root = _FAST.compose(self._text)
+            except (YAMLError, RecursionError):
+                self._root = None
+        return self._root
+
+    def _walk(self, trail: Sequence[Any]) -> tuple[Node | None, Node | None]:
+        """(key node, value node) at the end of `trail`, or of its longest existing prefix."""
+        node = self._compose()
+        key_node: Node | None = None
+        for step in trail:
+            if isinstance(node, MappingNode):
+                for k, v in node.value:
+                    if str(k.value) == str(step):
+                        key_node, node = k, v
+                        break
+                else:
+                    return key_node, node
+            elif isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+                key_node, node = None, node.value[step]
+            else:
+                return key_node, node
+        return key_node, node
+
+    def value(self, trail: Sequence[Any]) -> tuple[int, int]:
+        _, node = self._walk(trail)
+        return _mark(node.start_mark) if node is not None else (1, 1)
+
+    def key(self, trail: Sequence[Any]) -> tuple[int, int]:
+        key_node, node = self._walk(trail)
+        target = key_node if key_node is not None else node
+        return _mark(target.start_mark) if target is not None else (1, 1)
+
+
+# --- round trip -----------------------------------------------------------
+
+
+class RoundTrip:
+    """Edit a YAML file keeping comments, key order, quoting and indentation."""
+
+    def __init__(self, text: str) -> None:
+        self.yaml = rt_yaml(*guess_indent(text))
+        self.data = self.yaml.load(text)
+
+    def dump(self) -> str:
+        return dump_rt(self.yaml, self.data)
+
+
+def guess_indent(text: str) -> tuple[int, int]:
+    """(mapping indent, offset of `- ` under its key) as the file uses them.
+
+    Mappings and lists are indented independently in most hand-written YAML
+    (`registration:\n  uscc:` beside `contacts:\n  - name:`), so each is
+    taken from the first block that shows it. Unknown parts default to
+    cardctl's own style: two spaces, lists indented under their key.
+    """
+    mapping = offset = None
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    for line, following in zip(lines, lines[1:]):
+        if not line.rstrip().endswith(":"):
+            continue  # only a block key opens an indented block
+        parent = len(line) - len(line.lstrip(" -"))
+        child = len(following) - len(following.lstrip(" "))
+        if following.lstrip().startswith("- "):
+            offset = child - parent if offset is None and child >= parent else offset
+        elif mapping is None and child > parent:
+            mapping = child - parent
+        if mapping is not None and offset is not None:
+            break
+    return mapping or 2, 2 if offset is None else offset
+
+
+def rt_yaml(mapping: int = 2, offset: int = 2) -> YAML:
+    """Round-trip YAML writing mappings indented by `mapping` and `- ` items `offset` under their key."""
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap long Chinese lines
+    yaml.allow_unicode = True
+    yaml.indent(mapping=mapping, sequence=mapping + offset, offset=offset)
+    return yaml
+
+
+def dump_rt(yaml: YAML, data: Any) -> str:
+    buf = io.StringIO()
+    yaml.dump(data, buf)
+    return buf.getvalue()
+
+
+def parse_scalar(text: str) -> Any:
+    """A command-line value read the way YAML reads it (`100.50` a number, `"007"` a string)."""
+    yaml = rt_yaml()
+    try:
+        return yaml.load(text) if text.strip() else None
+    except YAMLError as exc:
+        raise ValueError(str(getattr(exc, "problem", None) or exc)) from None
+
+
+# --- writing ----------------------------------------------------------------
+
+TEMP_PREFIX = ".cardctl-tmp-"
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that readers see the old file or the new one, never half.
+
+    The temporary file lives in the same folder (so the rename is atomic) and
+    is flushed to disk before it replaces the target.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    try:
+        # mkstemp creates the file 0600; give it the mode a plain open() would.
+        os.fchmod(fd, _mode_for(path))
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+# --- new files --------------------------------------------------------------
+
+
+def _represent_decimal(representer: Any, value: Decimal) -> Any:
+    return representer.represent_scalar("tag:yaml.org,2002:float", format(value, "f"))
+
+
+_DATE_TEXT = __import__("re").compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _plain_dates(value: Any) -> Any:
+    """ISO date strings become dates so they are written unquoted, as people write them."""
+    from datetime import date
+
+    if isinstance(value, dict):
+        return {k: _plain_dates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_dates(v) for v in value]
+    if isinstance(value, str) and _DATE_TEXT.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def dump_new(data: dict[str, Any]) -> str:
+    """Text of a file cardctl writes: block style, keys in the given order, lists indented under their key."""
+    yaml = rt_yaml(2, 2)
+    yaml.representer.add_representer(Decimal, _represent_decimal)
+    return dump_rt(yaml, _plain_dates(data))

@@ -1,0 +1,76 @@
+"""The broken-archive corpus: each case is the valid base archive with a few files
+added, replaced or removed, and the exact findings `cardctl validate` must print.
+
+tests/corpus/cases/<case>/
+    overlay/      files copied over the base archive (byte-exact)
+    remove        optional: base paths to delete, one per line
+    expected      the findings, exactly as `cardctl validate` prints them
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cardctl.archive import Archive
+from cardctl.problems import CODES
+from cardctl.render import problem_line
+from cardctl.validate import check
+from conftest import CORPUS, copy_base
+
+CASES = sorted(p for p in (CORPUS / "cases").iterdir() if p.is_dir())
+
+
+def build_case(case: Path, dest: Path) -> Path:
+    root = copy_base(dest)
+    overlay = case / "overlay"
+    if overlay.is_dir():
+        shutil.copytree(overlay, root, symlinks=True, dirs_exist_ok=True)
+    remove = case / "remove"
+    if remove.is_file():
+        for line in remove.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                target = root / line.strip()
+                shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
+    return root
+
+
+def expected_lines(case: Path) -> list[str]:
+    return [line for line in (case / "expected").read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_base_is_valid(tmp_path: Path) -> None:
+    assert check(Archive(copy_base(tmp_path / "a"))) == []
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_case_gives_exactly_its_findings(case: Path, tmp_path: Path) -> None:
+    root = build_case(case, tmp_path / "archive")
+    found = [problem_line(p) for p in check(Archive(root))]
+    assert found == expected_lines(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_case_through_the_command_line(case: Path, tmp_path: Path, cli) -> None:
+    root = build_case(case, tmp_path / "archive")
+    expected = expected_lines(case)
+    result = cli("validate", cwd=root)
+    assert result.out.splitlines() == expected
+    has_error = any(CODES[line.split(": ", 1)[1].split(" ", 1)[0]][0] == "error" for line in expected)
+    assert result.code == (1 if has_error else 0)
+    assert "Traceback" not in result.err
+
+
+def test_every_code_has_a_failing_case() -> None:
+    seen = {line.split(": ", 1)[1].split(" ", 1)[0] for case in CASES for line in expected_lines(case)}
+    untested = sorted(set(CODES) - seen - {"F113"})  # F113 (unreadable file): tests/test_files.py
+    assert untested == []
+
+
+def test_cases_are_byte_exact_in_git() -> None:
+    """CRLF and BOM cases must not be normalised by git (tests/corpus/.gitattributes)."""
+    assert "-text" in (CORPUS / ".gitattributes").read_text(encoding="utf-8")
+    assert os.path.isdir(CORPUS / "cases")
