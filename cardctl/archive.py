@@ -62,7 +62,8 @@ class Archive:
         return Card(customer, self.read(f"customers/{customer}/card.yaml"))
 
     def cards(self) -> list[Card]:
-        return [self.card(c) for c in self.customer_ids() if (self.root / "customers" / c / "card.yaml").is_file()]
+        paths = ((c, self.root / "customers" / c / "card.yaml") for c in self.customer_ids())
+        return [self.card(c) for c, p in paths if p.is_file() and not p.is_symlink()]
 
     def records(self, dossier: layout.Dossier) -> list[Record]:
         return [Record(f, self.read(f.path)) for f in dossier.records]

@@ -8,6 +8,7 @@ can never hide records from the checks.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass, field
@@ -100,21 +101,25 @@ class _Scanner:
             elif not is_dir and ROOT_DOCS.search(entry.name):
                 continue
             else:
-                self.stray(entry, f"{entry.name} is not part of an archive: its top level holds cardctl.yaml, {', '.join(ROOT_FOLDERS)}/ and notes such as README.md")
+                close = difflib.get_close_matches(entry.name, ROOT_FOLDERS, n=1, cutoff=0.7)
+                hint = f" (did you mean {close[0]}/?)" if close else ""
+                folders = ", ".join(f"{f}/" for f in ROOT_FOLDERS)
+                self.stray(entry, f"{entry.name} is not part of an archive: its top level holds cardctl.yaml, {folders} and notes such as README.md{hint}")
 
     def scan_customers(self, folder: Path, only: set[str] | None) -> None:
         for entry in _entries(folder):
             if entry.name == ".gitkeep" or not self.usable(entry):
                 continue
             if not entry.is_dir() or not CUSTOMER_ID.match(entry.name):
-                self.tree.problems.append(Problem(self.rel(entry), 1, 1, "L307", f"customers/ holds only dossier folders named by customer id (like KH0042); {entry.name!r} is not one"))
+                self.tree.problems.append(Problem(self.rel(entry) + ("/" if entry.is_dir() else ""), 1, 1, "L307", f"customers/ holds only dossier folders named by customer id (like KH0042); {entry.name!r} is not one"))
                 continue
             if only is None or entry.name in only:
                 self.scan_dossier(Path(entry.path), entry.name)
 
     def scan_dossier(self, folder: Path, customer: str) -> None:
         dossier = self.tree.dossiers.setdefault(customer, Dossier(customer))
-        for entry in _entries(folder):
+        entries = _entries(folder)
+        for entry in entries:
             if not self.usable(entry):
                 continue
             if entry.name == "card.yaml" and entry.is_file():
@@ -123,7 +128,7 @@ class _Scanner:
                 self.scan_category(Path(entry.path), dossier, entry.name)
             else:
                 self.stray(entry, f"a dossier holds card.yaml and the category folders {', '.join(CATEGORIES)}; {entry.name!r} is neither")
-        if dossier.card is None:
+        if not any(e.name == "card.yaml" for e in entries):  # a linked card is reported as a link
             self.tree.problems.append(Problem(f"customers/{customer}", 1, 1, "L308", f"dossier {customer} has no card.yaml"))
 
     def scan_category(self, folder: Path, dossier: Dossier, category: str) -> None:

@@ -24,10 +24,18 @@ def plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        return _number(value)
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+def _number(value: Decimal) -> int | float | str:
+    """An exact JSON number: int or float when that holds the value exactly, else its text."""
+    if value == value.to_integral_value():
+        return int(value)
+    as_float = float(value)
+    return as_float if Decimal(repr(as_float)) == value else str(value)
 
 
 def to_json(value: Any) -> str:
@@ -75,7 +83,7 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(plain(value)) if isinstance(value, (Decimal, date)) else str(value)
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def table(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, headers: Sequence[str] | None = None) -> str:

@@ -109,17 +109,35 @@ def _short_tag(tag: str) -> str:
     return "!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
+def _char_at(text: str, mark: Any) -> str:
+    lines = text.split("\n")
+    if 0 <= mark.line < len(lines) and 0 <= mark.column < len(lines[mark.line]):
+        return lines[mark.line][mark.column]
+    return ""
+
+
 def _syntax_problem(path: str, text: str, exc: YAMLError) -> Problem:
     if isinstance(exc, ReaderError):
-        line, col = _pos(text, exc.position)
+        # The C reader counts UTF-8 bytes, not characters.
+        offset = len(text.encode("utf-8")[: exc.position].decode("utf-8", "ignore"))
+        line, col = _pos(text, offset)
         return Problem(path, line, col, "F104", f"character U+{exc.character:04X} is not allowed in YAML: {exc.reason}")
     if isinstance(exc, MarkedYAMLError):
+        context = _one_line(exc.context or "")
+        problem = _one_line(exc.problem or "")
+        if exc.context_mark is not None and context.startswith(("while scanning a quoted scalar", "while parsing a flow")):
+            # The parser notices only at the end; the mistake is where it opened.
+            line, col = _mark(exc.context_mark)
+            what = "quoted value" if "quoted" in context else "flow " + context.rsplit(" ", 1)[-1]
+            return Problem(path, line, col, "F104", f"YAML syntax error: this {what} is never closed ({problem})")
         mark = exc.problem_mark or exc.context_mark
         line, col = _mark(mark)
-        problem = _one_line(exc.problem or "")
+        if exc.problem_mark is not None and "cannot start any token" in problem and _char_at(text, exc.problem_mark) == "\t":
+            return Problem(path, line, col, "F104", "YAML syntax error: tab character in indentation; indent YAML with spaces")
         if "found duplicate key" in problem or type(exc).__name__ == "DuplicateKeyError":
             key = problem.split('"')[1] if problem.count('"') >= 2 else ""
-            hint = " (true and 1, false and 0 are the same key to YAML)" if key in ("True", "False") else ""
+            key = {"True": "true", "False": "false", "None": "null"}.get(key, key)
+            hint = " (true and 1, false and 0 are the same key to YAML)" if key in ("true", "false") else ""
             return Problem(path, line, col, "F105", f"duplicate key '{key}'; each key may appear once in a mapping{hint}")
         if "expected a single document" in (exc.context or "") + problem:
             return Problem(path, line, col, "F109", "more than one YAML document; an archive file holds exactly one")
@@ -145,18 +163,32 @@ def _scan_events(text: str, path: str) -> list[Problem]:
 
 
 class _TooDeep(Exception):
-    pass
+    def __init__(self, trail: list[Any]) -> None:
+        self.trail = trail
+
+
+def yaml_spelling(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _check_keys(data: Any, path: str, locate: Locator, trail: list[Any], depth: int = 0) -> list[Problem]:
-    """Keys must be strings: `1:` beside `"1":` are not the same key to a reader."""
+    """Keys must be strings: `1:` beside `"1":` are not the same key to a reader.
+
+    A key that is not a string is reported and dropped, so that the checks
+    after this one see only the keys a person would call by name.
+    """
     if depth > MAX_DEPTH:
-        raise _TooDeep
+        raise _TooDeep(trail)
     problems: list[Problem] = []
     if isinstance(data, dict):
+        for key in [k for k in data if not isinstance(k, str)]:
+            problems.append(Problem(path, *locate.key(trail + [key]), "F111", f"key {yaml_spelling(key)} is not a string; quote it"))
+            del data[key]
         for key, value in data.items():
-            if not isinstance(key, str):
-                problems.append(Problem(path, *locate.key(trail + [key]), "F111", f"key {key!r} is not a string; quote it"))
             problems += _check_keys(value, path, locate, trail + [key], depth + 1)
     elif isinstance(data, list):
         for i, value in enumerate(data):
@@ -199,7 +231,7 @@ def read_document(raw: bytes, path: str) -> Document:
     if text is None:
         return Document(path, None, None, problems)
     if all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
-        problems.append(Problem(path, 1, 1, "F108", "file is empty"))
+        problems.append(Problem(path, 1, 1, "F108", "file holds only comments" if text.strip() else "file is empty"))
         return Document(path, text, None, problems)
     data: Any = None
     try:
@@ -226,7 +258,10 @@ def read_document(raw: bytes, path: str) -> Document:
     else:
         try:
             problems += _check_keys(data, path, doc.locate, [])
-        except (_TooDeep, RecursionError):
+        except _TooDeep as deep:
+            problems.append(Problem(path, *doc.locate.value(deep.trail[:1]), "F112", f"nested more than {MAX_DEPTH} levels deep"))
+            doc.data = None
+        except RecursionError:
             problems.append(Problem(path, 1, 1, "F112", f"nested more than {MAX_DEPTH} levels deep"))
             doc.data = None
     return doc
@@ -234,6 +269,18 @@ def read_document(raw: bytes, path: str) -> Document:
 
 def _type_name(value: Any) -> str:
     return {list: "list", str: "string", int: "number", Decimal: "number", bool: "boolean"}.get(type(value), type(value).__name__)
+
+
+def _same_key(node: Node, step: Any) -> bool:
+    """Does the key node spell `step`? `"1"` (text) and `1` (a number) are different keys."""
+    tag = str(node.tag).rsplit(":", 1)[-1]
+    if isinstance(step, str):
+        return tag == "str" and node.value == step
+    if tag == "str":
+        return False
+    if step is None or isinstance(step, bool):
+        return yaml_spelling(step) == str(node.value).lower() or (step is None and node.value in ("~", ""))
+    return str(node.value).lstrip("+").lstrip("0") == str(step).lstrip("0") or str(node.value) == str(step)
 
 
 class Locator:
@@ -265,7 +312,7 @@ class Locator:
         for step in trail:
             if isinstance(node, MappingNode):
                 for k, v in node.value:
-                    if str(k.value) == str(step):
+                    if _same_key(k, step):
                         key_node, node = k, v
                         break
                 else:
@@ -275,6 +322,11 @@ class Locator:
             else:
                 return key_node, node
         return key_node, node
+
+    def source(self, trail: Sequence[Any]) -> str | None:
+        """The scalar at `trail` as written in the file (`01012345678`, not 1012345678)."""
+        _, node = self._walk(trail)
+        return node.value if node is not None and isinstance(node.value, str) else None
 
     def value(self, trail: Sequence[Any]) -> tuple[int, int]:
         _, node = self._walk(trail)
@@ -354,6 +406,10 @@ def parse_scalar(text: str) -> Any:
 TEMP_PREFIX = ".cardctl-tmp-"
 
 
+class AlreadyExists(Exception):
+    """A file written with `exclusive=True` appeared before it could be written."""
+
+
 def _mode_for(path: Path) -> int:
     try:
         return os.stat(path).st_mode & 0o777
@@ -363,11 +419,14 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, *, exclusive: bool = False) -> None:
     """Write `data` to `path` so that readers see the old file or the new one, never half.
 
     The temporary file lives in the same folder (so the rename is atomic) and
-    is flushed to disk before it replaces the target.
+    is flushed to disk before it takes the name. With `exclusive`, the name
+    must be free: the finished file is hard-linked to it, which fails if the
+    name was taken meanwhile (two reps adding records at the same moment),
+    where a rename would silently replace the other file.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
@@ -378,7 +437,14 @@ def atomic_write(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        if exclusive:
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise AlreadyExists(str(path)) from None
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from cardctl import render
-from cardctl.cli.common import ProblemFormat, err, out, state
+from cardctl.archive import Archive
+from cardctl.cli.common import ProblemFormat, State, err, out, state
+from cardctl.errors import CannotRun
+from cardctl.locate import ENV_VAR
 from cardctl.problems import has_errors
 from cardctl.validate import check
+
+
+def _archive_for(st: State, paths: list[str]) -> Archive:
+    """The archive around the working folder, or else around the first PATH given."""
+    try:
+        return st.archive()
+    except CannotRun:
+        if not paths or st.archive_path is not None or os.environ.get(ENV_VAR):
+            raise
+        first = Path(paths[0])
+        return Archive.find(str(first if first.is_dir() else first.parent))
 
 
 def register(app: typer.Typer) -> None:
@@ -23,7 +39,7 @@ def register(app: typer.Typer) -> None:
 
         Exit 0 when there is no error, 1 when there are errors (warnings alone exit 0).
         """
-        archive = state(ctx).archive()
+        archive = _archive_for(state(ctx), paths or [])
         found = check(archive, paths or ())
         out(render.problems(found, fmt.value))
         if fmt is ProblemFormat.text:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cardctl import filing, layout
@@ -45,3 +46,5 @@ class Context:
     archive: Archive
     cards: list[Card]  # every card of the archive (archive-wide rules need them all)
     dossiers: list[DossierView]  # the dossiers being checked
+    # attachments a write command is about to copy in: archive path -> source file
+    pending: dict[str, Path] = field(default_factory=dict)

@@ -23,4 +23,4 @@ def staff_listed(ctx: Context, dossier: DossierView) -> Iterator[Problem]:
     for doc, key in checks:
         person = doc.data.get(key) if doc.ok else None
         if isinstance(person, str) and person not in staff:
-            yield doc.at([key], "D506", f"{key} {person} is not in the staff list of cardctl.yaml{suggest(person, staff)}")
+            yield doc.at([key], "D506", f"{key} {person} is not in the staff list of cardctl.yaml{suggest(person, staff, cutoff=0.5)}")

@@ -29,7 +29,8 @@ def record_names(ctx: Context, dossier: DossierView) -> Iterator[Problem]:
         if isinstance(rid, str) and rid != rec.file.stem:
             yield rec.doc.at(["id"], "L303", f"record id is {rid} but the file is named {rec.file.stem}.yaml; rename the file to {rid}.yaml")
         kind = rec.kind
-        if isinstance(rid, str) and kind and len(rid) > 11 and not rid[11:].startswith(kind + "-"):
+        known = kind in ctx.archive.schemas.kinds
+        if isinstance(rid, str) and known and len(rid) > 11 and not rid[11:].startswith(f"{kind}-"):
             yield rec.doc.at(["id"], "L310", f"record id {rid} does not name its kind {kind}; ids are <date>-{kind}-<suffix>")
 
 

@@ -6,7 +6,8 @@ import posixpath
 from collections.abc import Iterator
 
 from cardctl.digest import sha256_file
-from cardctl.model import as_dict, as_list, as_str
+from cardctl.filing import GOES_WITH
+from cardctl.model import Record, as_dict, as_list, as_str
 from cardctl.problems import Problem
 from cardctl.rules import Context, DossierView
 
@@ -23,8 +24,10 @@ def unique_ids(ctx: Context, dossier: DossierView) -> Iterator[Problem]:
             first[rec.id] = rec.path
 
 
-# kind -> (field naming another record, the kind that record must have)
-TARGETS = {"export-docs": ("shipment", "shipment"), "approval": ("of", None)}
+# kind -> (field naming another record, the kinds that record may have)
+TARGETS = {"export-docs": ("shipment", ("shipment",)), "approval": ("of", ("return", "discount"))}
+# SPEC §4: a follow-up answers a survey or a complaint
+FOLLOWS_UP = ("survey", "complaint")
 
 
 def related_records(ctx: Context, dossier: DossierView) -> Iterator[Problem]:
@@ -42,14 +45,37 @@ def related_records(ctx: Context, dossier: DossierView) -> Iterator[Problem]:
                 yield rec.doc.at(["relation", "of"], "R401", "relation.of points at the record itself")
             elif of not in dossier.by_id:
                 yield rec.doc.at(["relation", "of"], "R401", f"relation.of names {of}, which is not a record of {dossier.customer}")
+            elif rec.relation[0] == "follow-up" and dossier.by_id[of].kind not in FOLLOWS_UP:
+                yield rec.doc.at(["relation", "of"], "R402", f"a follow-up answers a survey or complaint; {of} is {_a(dossier.by_id[of].kind)} record")
+            elif _cycle(rec, dossier):
+                yield rec.doc.at(["relation", "of"], "R401", "relation.of leads back to this record (a cycle of attachments, drafts or forwards)")
         field, want = TARGETS.get(rec.kind or "", (None, None))
         target = as_str(rec.data.get(field)) if field else None
         if field is not None and target is not None:
             found = dossier.by_id.get(target)
             if found is None:
                 yield rec.doc.at([field], "R402", f"{field} names {target}, which is not a record of {dossier.customer}")
-            elif want is not None and found.kind != want:
-                yield rec.doc.at([field], "R402", f"{field} names {target}, which is a {found.kind} record, not a {want}")
+            elif found.kind not in want:
+                yield rec.doc.at([field], "R402", f"{field} names {target}, which is {_a(found.kind)} record, not {' or '.join(_a(w) for w in want)}")
+
+
+def _a(word: str | None) -> str:
+    word = word or "unknown"
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
+
+
+def _cycle(rec: Record, dossier: DossierView) -> bool:
+    """Does following attachment/draft/forwarded links from `rec` come back to it?"""
+    seen = {rec.id}
+    current = rec
+    while True:
+        rel_type, of = current.relation
+        if rel_type not in GOES_WITH or of is None or of not in dossier.by_id:
+            return False
+        if of in seen:
+            return of == rec.id
+        seen.add(of)
+        current = dossier.by_id[of]
 
 
 def attachments(ctx: Context, dossier: DossierView) -> Iterator[Problem]:
@@ -70,12 +96,15 @@ def attachments(ctx: Context, dossier: DossierView) -> Iterator[Problem]:
                 continue
             full = f"{rec.file.folder}/{norm}"
             referenced.add(full)
-            target = root / full
+            target = ctx.pending.get(full, root / full)
             if not target.is_file() or target.is_symlink():
                 yield rec.doc.at(["attachments", i, "path"], "R403", f"attachment {path} is missing (expected at {full})")
             elif digest is not None and sha256_file(target) != digest:
                 yield rec.doc.at(["attachments", i, "sha256"], "R404", f"attachment {path} does not match its sha256: the file changed or the digest is wrong")
+    # A folder with a record that cannot be read (or whose attachments are not
+    # a list) may well list the file: say nothing rather than something wrong.
+    unsure = {rec.file.folder for rec in dossier.records if not rec.doc.ok or not isinstance(rec.data.get("attachments", []), list)}
     for path in dossier.files.attachments:
-        if path not in referenced:
+        if path not in referenced and path.split("/files/", 1)[0] not in unsure:
             yield Problem(path, 1, 1, "L309", "no record lists this file among its attachments")
 

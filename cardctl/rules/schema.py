@@ -34,10 +34,9 @@ def show(value: Any) -> str:
     elif isinstance(value, bool):
         text = "true" if value else "false"
     elif value is None:
-        text = "null (empty)"
+        return "empty"
     elif isinstance(value, (dict, list)):
-        text = "a mapping" if isinstance(value, dict) else "a list"
-        return text
+        return "a mapping" if isinstance(value, dict) else "a list"
     else:
         text = str(value)
     text = text if len(text) <= 60 else text[:57] + "..."
@@ -58,9 +57,9 @@ def _kind_of(value: Any) -> str:
     return "empty"
 
 
-def suggest(word: str, choices: Iterable[Any]) -> str:
+def suggest(word: str, choices: Iterable[Any], cutoff: float = 0.6) -> str:
     names = [str(c) for c in choices]
-    close = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(word), names, n=1, cutoff=cutoff)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
@@ -92,7 +91,15 @@ def _unknown_keys(doc: Document, error: Any, allow_x: bool) -> list[Problem]:
     return problems
 
 
-def _error_problems(doc: Document, error: Any, allow_x: bool) -> list[Problem]:
+def required_at(root: dict[str, Any], trail: list[Any]) -> bool:
+    """Is the field at `trail` required by its parent in schema `root`?"""
+    node = root
+    for step in trail[:-1]:
+        node = node.get("items", {}) if isinstance(step, int) else node.get("properties", {}).get(step, {})
+    return bool(trail) and trail[-1] in node.get("required", [])
+
+
+def _error_problems(doc: Document, error: Any, allow_x: bool, root: dict[str, Any]) -> list[Problem]:
     kind = error.validator
     trail = list(error.absolute_path)
     field = dotted(trail) or "the file"
@@ -111,7 +118,9 @@ def _error_problems(doc: Document, error: Any, allow_x: bool) -> list[Problem]:
         hint = ""
         if "string" in (error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]) and isinstance(value, (int, Decimal, bool)):
             hint = "; put the value in quotes to keep it as text"
-        return [doc.at(trail, "S203", f"{field} must be {_expected(error.validator_value)}, not {_kind_of(value)} {show(value)}{hint}")]
+        written = doc.locate.source(trail) if isinstance(value, (int, Decimal, bool, float)) else None
+        shown = f" {written}" if written else (f" {show(value)}" if isinstance(value, (str, int, Decimal, bool, float)) else "")
+        return [doc.at(trail, "S203", f"{field} must be {_expected(error.validator_value)}, not {_kind_of(value)}{shown}{hint}")]
     if kind == "enum":
         choices = error.validator_value
         return [doc.at(trail, "S204", f"{field} is {show(value)}; allowed: {', '.join(map(str, choices))}{suggest(str(value), choices)}")]
@@ -127,9 +136,11 @@ def _error_problems(doc: Document, error: Any, allow_x: bool) -> list[Problem]:
             return [doc.at(trail, "S207", f"{field} is {show(value)}: amounts of money have at most two decimals")]
         return [doc.at(trail, "S205", f"{field} is {show(value)}, not a valid {fmt}")]
     if kind == "pattern":
-        return [doc.at(trail, "S205", f"{field} is {show(value)}, which does not have the expected form{_describe(schema)}")]
+        form = f": {schema['description']}" if schema.get("description") else ""
+        return [doc.at(trail, "S205", f"{field} is {show(value)}, which does not have the expected form{form}")]
     if kind in ("minLength",) and value == "":
-        return [doc.at(trail, "S205", f"{field} is empty; leave the key out instead")]
+        advice = "it is required, fill it in" if required_at(root, trail) else "fill it in or leave the key out"
+        return [doc.at(trail, "S205", f"{field} is empty; {advice}")]
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         bound = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than", "exclusiveMaximum": "less than"}[kind]
         return [doc.at(trail, "S208", f"{field} is {show(value)}; it must be {bound} {error.validator_value}")]
@@ -146,7 +157,7 @@ def validate_document(doc: Document, validator: Any, *, allow_x: bool = False) -
         return []
     problems: list[Problem] = []
     for error in validator.iter_errors(doc.data):
-        problems += _error_problems(doc, error, allow_x)
+        problems += _error_problems(doc, error, allow_x, validator.schema)
     return problems
 
 
@@ -176,5 +187,9 @@ def record_problems(archive: Archive, record: Record) -> list[Problem]:
         return validate_document(doc, archive.schemas.validator(kind), allow_x=True)
     problems = validate_document(doc, archive.schemas.validator("envelope"), allow_x=True)
     if isinstance(kind, str):
-        problems.append(doc.at(["kind"], "S209", f"unknown record kind '{kind}'{suggest(kind, kinds)}; kinds: {', '.join(sorted(kinds))}"))
+        own = f"schemas/{kind}.schema.json"
+        if (archive.root / own).is_file():
+            problems.append(doc.at(["kind"], "S209", f"record kind '{kind}' cannot be checked: {own} has errors (S211)"))
+        else:
+            problems.append(doc.at(["kind"], "S209", f"unknown record kind '{kind}'{suggest(kind, kinds)}; kinds: {', '.join(sorted(kinds))}"))
     return problems
