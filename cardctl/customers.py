@@ -17,7 +17,8 @@ from cardctl.rules.customers import duplicate_identities, identities, normal_nam
 from cardctl.rules.people import staff_listed
 from cardctl.rules.placement import card_in_its_folder
 from cardctl.rules.schema import card_problems
-from cardctl.yamlio import Document, RoundTrip, atomic_write, dump_new, read_document
+from cardctl.writes import WritePlan
+from cardctl.yamlio import Document, RoundTrip, dump_new, read_document
 
 
 @dataclass
@@ -115,8 +116,8 @@ def next_id(archive: Archive) -> str:
 CARD_ORDER = ("id", "name", "type", "status", "since", "owner", "grade", "intent", "region", "route", "phone", "registration")
 
 
-def add(archive: Archive, fields: dict[str, Any], *, customer_id: str | None = None) -> WriteResult:
-    """Write a new dossier with its card; refuses duplicates and invalid cards."""
+def add(archive: Archive, fields: dict[str, Any], *, customer_id: str | None = None) -> tuple[WriteResult, WritePlan]:
+    """Plan a new dossier with its card; refuses duplicates and invalid cards."""
     archive.require_sound_settings()
     name = (fields.get("name") or "").strip()
     if not name:
@@ -139,11 +140,11 @@ def add(archive: Archive, fields: dict[str, Any], *, customer_id: str | None = N
     if errors:
         raise Rejected(f"the new card of {cid} is invalid; nothing was written", errors)
     path = card_path(cid)
-    atomic_write(archive.root / path, text.encode("utf-8"))
-    result = WriteResult(cid, path, [path], warnings)
+    plan = WritePlan(archive.root, create={path: text.encode("utf-8")})
+    result = WriteResult(cid, path, plan.written, warnings)
     for other in _similar(data, others):
         result.warnings.append(Problem(path, 1, 1, "D504", f"the same name as {other}; is this the same customer?"))
-    return result
+    return result, plan
 
 
 # --- list and show --------------------------------------------------------------
@@ -209,8 +210,8 @@ def strip_personal(data: dict[str, Any]) -> dict[str, Any]:
 # --- set ------------------------------------------------------------------------
 
 
-def set_fields(archive: Archive, customer: str, items: list[str], unsets: list[str]) -> WriteResult:
-    """Edit the card in place; comments, key order and quoting survive."""
+def set_fields(archive: Archive, customer: str, items: list[str], unsets: list[str]) -> tuple[WriteResult, WritePlan]:
+    """Plan an edit of the card in place; comments, key order and quoting survive."""
     archive.require_sound_settings()
     if not items and not unsets:
         raise UsageError("nothing to set: give key=value pairs (or --unset KEY)")
@@ -220,7 +221,6 @@ def set_fields(archive: Archive, customer: str, items: list[str], unsets: list[s
         if key.split(".")[0] == "id":
             raise UsageError("the customer id cannot be changed (it names the dossier folder)")
     path = card_path(customer)
-    target = archive.root / path
     card = archive.card(customer)
     if not card.doc.ok or card.doc.text is None:
         raise UsageError(f"the card of {customer} cannot be read; fix it first (`cardctl validate {path}`)")
@@ -238,7 +238,7 @@ def set_fields(archive: Archive, customer: str, items: list[str], unsets: list[s
             raise UsageError(f"{key} is not set on the card of {customer}")
     text = rt.dump()
     if text == card.doc.text:
-        return WriteResult(customer, path, [], changed=False)
+        return WriteResult(customer, path, [], changed=False), WritePlan(archive.root)
     others = [c for c in archive.cards() if c.customer != customer]
     new = read_document(text.encode("utf-8"), path)
     if isinstance(new.data, dict):
@@ -246,5 +246,5 @@ def set_fields(archive: Archive, customer: str, items: list[str], unsets: list[s
     errors, warnings = _check_card(archive, customer, text, others)
     if errors:
         raise Rejected(f"the change would make the card of {customer} invalid; nothing was written", errors)
-    atomic_write(target, text.encode("utf-8"))
-    return WriteResult(customer, path, [path], warnings)
+    plan = WritePlan(archive.root, replace={path: text.encode("utf-8")})
+    return WriteResult(customer, path, plan.written, warnings), plan

@@ -7,11 +7,18 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from cardctl.archive import Archive
-from cardctl.problems import Problem
 from cardctl import render
+from cardctl.archive import Archive
+from cardctl.errors import UsageError
+from cardctl.problems import Problem
+
+if TYPE_CHECKING:
+    from cardctl.customers import WriteResult
+    from cardctl.writes import WritePlan
 
 
 @dataclass
@@ -58,6 +65,9 @@ def warn_problems(found: list[Problem]) -> None:
         err(render.problem_line(p))
 
 
+CommitFlag = typer.Option("--commit/--no-commit", help="Commit exactly the files written (default: the archive's auto_commit).")
+
+
 def parse_date(value: str | None) -> str | None:
     """A --date style option: a real ISO date, or a usage error (exit 2)."""
     if value is None:
@@ -73,3 +83,32 @@ def parse_date(value: str | None) -> str | None:
 
 def is_tty() -> bool:
     return sys.stdout.isatty()
+
+
+def commit_wanted(archive: Archive, flag: bool | None) -> bool:
+    """--commit / --no-commit, else the archive's auto_commit setting."""
+    return archive.settings.auto_commit if flag is None else flag
+
+
+def finish(archive: Archive, result: WriteResult, plan: WritePlan, fmt: TextJson, text: str, *, commit: bool | None, message: str) -> int:
+    """Carry out a checked plan, commit it if wanted, and report what was written."""
+    from cardctl.writes import carry_out
+
+    wanted = commit_wanted(archive, commit)
+    if plan.touched:
+        carry_out(plan, message if wanted else None)
+    warn_problems(result.warnings)
+    out(render.to_json(result.as_dict()) if fmt is TextJson.json else text)
+    return 0
+
+
+def default_author(archive: Archive, given: str | None) -> str:
+    """--by, else git's user.name (the rep at this keyboard)."""
+    if given:
+        return given.strip()
+    from cardctl import gitrepo
+
+    name = gitrepo.user_name(archive.root)
+    if not name:
+        raise UsageError("who is the author? pass --by NAME (or set git config user.name)")
+    return name

@@ -9,7 +9,7 @@ import typer
 
 from cardctl import customers, render
 from cardctl.categories import CATEGORIES
-from cardctl.cli.common import TableFormat, TextJson, err, out, parse_date, state, warn_problems
+from cardctl.cli.common import CommitFlag, TableFormat, TextJson, err, finish, out, parse_date, state
 
 app = typer.Typer(help="Add, list, show and edit customers.", no_args_is_help=True)
 
@@ -49,11 +49,6 @@ def _value(option: Any) -> Any:
     return option.value if isinstance(option, Enum) else option
 
 
-def _written(result: customers.WriteResult, fmt: TextJson, text: str) -> None:
-    warn_problems(result.warnings)
-    out(render.to_json(result.as_dict()) if fmt is TextJson.json else text)
-
-
 @app.command("add")
 def add_command(
     ctx: typer.Context,
@@ -68,6 +63,7 @@ def add_command(
     uscc: Annotated[Optional[str], typer.Option("--uscc", help="Unified social credit code (18 characters).")] = None,
     phone: Annotated[Optional[str], typer.Option("--phone", help="Main phone number.")] = None,
     customer_id: Annotated[Optional[str], typer.Option("--id", help="Use this id instead of the next free one.")] = None,
+    commit: Annotated[Optional[bool], CommitFlag] = None,
     fmt: Annotated[TextJson, typer.Option("--format", help="text or json.")] = TextJson.text,
 ) -> int:
     """Open a new dossier with its card; prints the new customer id."""
@@ -85,9 +81,9 @@ def add_command(
         "uscc": uscc,
         "phone": phone,
     }
-    result = customers.add(state(ctx).archive(), fields, customer_id=customer_id)
-    _written(result, fmt, result.id)
-    return 0
+    archive = state(ctx).archive()
+    result, plan = customers.add(archive, fields, customer_id=customer_id)
+    return finish(archive, result, plan, fmt, result.id, commit=commit, message=f"customer add {result.id}: {name.strip()}")
 
 
 @app.command("list")
@@ -157,11 +153,13 @@ def set_command(
     customer: Annotated[str, typer.Argument(help="Customer id or a unique part of the name.")],
     assignments: Annotated[Optional[list[str]], typer.Argument(metavar="KEY=VALUE...", help="Fields to set: credit.limit=80000, contacts.0.phone=13800001234.")] = None,
     unset: Annotated[Optional[list[str]], typer.Option("--unset", metavar="KEY", help="Remove a field (repeatable).")] = None,
+    commit: Annotated[Optional[bool], CommitFlag] = None,
     fmt: Annotated[TextJson, typer.Option("--format", help="text or json.")] = TextJson.text,
 ) -> int:
     """Edit the card in place; comments, key order and quoting are kept."""
     archive = state(ctx).archive()
     cid = customers.find(archive, customer)
-    result = customers.set_fields(archive, cid, assignments or [], unset or [])
-    _written(result, fmt, f"updated {result.path}" if result.changed else f"{result.path} unchanged")
-    return 0
+    result, plan = customers.set_fields(archive, cid, assignments or [], unset or [])
+    keys = [a.partition("=")[0] for a in assignments or []] + [f"-{k}" for k in unset or []]
+    text = f"updated {result.path}" if result.changed else f"{result.path} unchanged"
+    return finish(archive, result, plan, fmt, text, commit=commit, message=f"customer set {cid}: {', '.join(keys)}")

@@ -15,7 +15,7 @@ import typer
 from typer._click import exceptions as click_exceptions
 
 from cardctl import __version__, render
-from cardctl.cli import customer, init, validate
+from cardctl.cli import customer, init, record, validate, visit
 from cardctl.cli.common import State, err
 from cardctl.errors import CardctlError, Rejected
 
@@ -51,6 +51,8 @@ def root(
 
 init.register(app)
 app.add_typer(customer.app, name="customer")
+app.add_typer(visit.app, name="visit")
+app.add_typer(record.app, name="record")
 validate.register(app)
 
 
@@ -67,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     except CardctlError as exc:
         err(f"cardctl: error: {exc}")
         return exc.exit_code
+    except click_exceptions.NoArgsIsHelpError as exc:
+        typer.echo(exc.ctx.get_help() if exc.ctx is not None else "")
+        return 0
     except click_exceptions.UsageError as exc:
         hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
         err(f"cardctl: error: {' '.join(exc.format_message().split())}{hint}")
@@ -74,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     except click_exceptions.ClickException as exc:
         err(f"cardctl: error: {' '.join(exc.format_message().split())}")
         return exc.exit_code if exc.exit_code else 2
-    except (click_exceptions.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         err("cardctl: interrupted")
         return 130
     except BrokenPipeError:
