@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -166,42 +166,32 @@ class Kind:
 
 
 class SchemaSet:
-    """The schemas in force for one archive: built-in plus the archive's own kinds."""
+    """The schemas in force for one archive: built-in plus the archive's own kinds.
+
+    The built-in part is read, flattened and compiled once per process and
+    shared (it never changes while cardctl runs); own kinds are per archive.
+    """
 
     def __init__(self, archive_root: Path | None = None) -> None:
-        from referencing.jsonschema import DRAFT202012
-
-        self.documents = _builtin_documents()
-        self.registry = _registry(self.documents)
-        self._resolver = lambda uri: self.registry.resolver(base_uri=uri)
+        builtin = _builtin()
+        self.documents = builtin.documents
+        self.registry = builtin.registry
+        self.envelope = builtin.envelope
         self.problems: list[Problem] = []
-        self.kinds: dict[str, Kind] = {}
-        self._validators: dict[str, Any] = {}
-        self._spec = DRAFT202012
-        self.envelope = self.flatten(self.documents["record"])
-        for stem, doc in self.documents.items():
-            if stem.startswith("kinds/"):
-                self._add_kind(stem.removeprefix("kinds/"), doc, "builtin")
+        self.kinds: dict[str, Kind] = dict(builtin.kinds)
+        self._validators = builtin.validators if archive_root is None or not (archive_root / "schemas").is_dir() else dict(builtin.validators)
         if archive_root is not None:
             self._load_own_kinds(archive_root)
+
+    def _resolver(self, uri: str) -> Any:
+        return self.registry.resolver(base_uri=uri)
 
     def flatten(self, doc: dict[str, Any]) -> dict[str, Any]:
         """`doc` with every `$ref` inlined."""
         return _inline(doc, self._resolver(doc.get("$id", "")))
 
     def _add_kind(self, name: str, doc: dict[str, Any], source: str) -> None:
-        # A kind's allOf names the envelope; merging it in makes the schema standalone.
-        own = {k: v for k, v in doc.items() if k != "allOf"}
-        flat = _merge_envelope(self.flatten(own), self.envelope)
-        flat["properties"]["kind"] = {"const": name, "description": f"Always {name}."}
-        self.kinds[name] = Kind(
-            name=name,
-            category=doc["x-category"],
-            label=doc.get("x-label", name),
-            retention=doc.get("x-retention", "D10"),
-            schema=flat,
-            source=source,
-        )
+        self.kinds[name] = _make_kind(name, doc, source, self.flatten, self.envelope)
 
     def _load_own_kinds(self, root: Path) -> None:
         from jsonschema import Draft202012Validator
@@ -262,6 +252,47 @@ class SchemaSet:
         for kind in self.kinds.values():
             out[f"{kind.name}.schema.json"] = kind.schema
         return out
+
+
+def _make_kind(name: str, doc: dict[str, Any], source: str, flatten: Any, envelope: dict[str, Any]) -> Kind:
+    # A kind's allOf names the envelope; merging it in makes the schema standalone.
+    own = {k: v for k, v in doc.items() if k != "allOf"}
+    flat = _merge_envelope(flatten(own), envelope)
+    flat["properties"]["kind"] = {"const": name, "description": f"Always {name}."}
+    return Kind(
+        name=name,
+        category=doc["x-category"],
+        label=doc.get("x-label", name),
+        retention=doc.get("x-retention", "D10"),
+        schema=flat,
+        source=source,
+    )
+
+
+@dataclass
+class _Builtin:
+    documents: dict[str, dict[str, Any]]
+    registry: Any
+    envelope: dict[str, Any]
+    kinds: dict[str, Kind]
+    validators: dict[str, Any]
+
+
+@lru_cache(maxsize=1)
+def _builtin() -> _Builtin:
+    documents = _builtin_documents()
+    registry = _registry(documents)
+
+    def flatten(doc: dict[str, Any]) -> dict[str, Any]:
+        return _inline(doc, registry.resolver(base_uri=doc.get("$id", "")))
+
+    envelope = flatten(documents["record"])
+    kinds = {
+        stem.removeprefix("kinds/"): _make_kind(stem.removeprefix("kinds/"), doc, "builtin", flatten, envelope)
+        for stem, doc in documents.items()
+        if stem.startswith("kinds/")
+    }
+    return _Builtin(documents, registry, envelope, kinds, {})
 
 
 def _own_kind_problem(name: str, doc: Any, kinds: dict[str, Kind]) -> str | None:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 import sys
+from functools import lru_cache
 from typing import Annotated, Optional
 
 import typer
+import typer.core
+import typer.main
 from typer._click import exceptions as click_exceptions
 
 from cardctl import __version__, render
@@ -56,10 +59,16 @@ app.add_typer(record.app, name="record")
 validate.register(app)
 
 
+@lru_cache(maxsize=1)
+def _command() -> typer.core.TyperGroup:
+    """The click command tree; typer builds it from the signatures (slow), so once."""
+    return typer.main.get_command(app)  # type: ignore[return-value]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit code."""
     try:
-        result = app(args=argv, prog_name="cardctl", standalone_mode=False)
+        result = _command().main(args=argv, prog_name="cardctl", standalone_mode=False)
         return result if isinstance(result, int) else 0
     except Rejected as exc:
         for problem in exc.problems:
