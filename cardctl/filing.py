@@ -70,3 +70,11 @@ def _own(record: Record) -> tuple[int, Rule] | None:
             return day.year, f"period-{rule}"  # type: ignore[return-value]
     day = record.date
     return (day.year, "date") if day is not None else None
+
+
+def retention_of(record: Record, default: str, overrides: Mapping[str, str]) -> str:
+    """The record's own retention, else the archive's override for its kind, else the schedule."""
+    own = as_str(record.data.get("retention"))
+    if own in ("Y", "D30", "D10"):
+        return own
+    return overrides.get(record.kind or "", default)

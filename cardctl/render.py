@@ -14,7 +14,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from cardctl.money import cents
 from cardctl.problems import Problem
+from cardctl.reports import Report
 
 
 def plain(value: Any) -> Any:
@@ -83,6 +85,8 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, Decimal):
+        return str(cents(value))
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
@@ -112,3 +116,24 @@ def pairs(items: Iterable[tuple[str, Any]]) -> str:
     from tabulate import tabulate
 
     return tabulate([[k, _cell(v)] for k, v in items], tablefmt="plain", disable_numparse=True)
+
+
+# --- reports -------------------------------------------------------------------
+
+
+def report(rep: Report, fmt: str) -> str:
+    """A report as aligned tables (text), CSV sections, or one JSON object."""
+    if fmt == "json":
+        body: dict[str, Any] = {"report": rep.name, **rep.meta}
+        for name, tab in rep.tables.items():
+            body[name] = [{c: row.get(c) for c in tab.columns} for row in tab.rows]
+            if tab.total is not None:
+                body["total" if name == "rows" else f"{name}_total"] = {c: tab.total.get(c) for c in tab.columns if c in tab.total}
+        return to_json(body)
+    parts = []
+    for tab in rep.tables.values():
+        rows = tab.rows + ([tab.total] if tab.total is not None else [])
+        parts.append(table(rows, tab.columns, "csv" if fmt == "csv" else "text"))
+    if fmt == "csv":
+        return "\n\n".join(parts)
+    return "\n\n".join([rep.title, *parts])

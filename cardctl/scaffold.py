@@ -52,6 +52,7 @@ GITATTRIBUTES = """\
 *.yaml text eol=lf
 *.json text eol=lf
 *.md text eol=lf
+*.csv text eol=lf
 # Written by `cardctl index`: collapsed in reviews.
 catalogue/** linguist-generated=true
 # Scans and photos are binary.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from cardctl import layout
+from cardctl import dossiers
 from cardctl.archive import Archive
 from cardctl.errors import UsageError
 from cardctl.problems import Problem
@@ -76,16 +76,11 @@ def check_dossier(ctx: Context, view: DossierView) -> list[Problem]:
 def check(archive: Archive, paths: Sequence[str] = ()) -> list[Problem]:
     """All findings for the archive (or for the dossiers under `paths`), sorted by path and line."""
     scope = scope_of(archive, paths) if paths else None
-    tree = layout.scan(archive.root, only=scope)
+    tree, views, cards = dossiers.load(archive, scope)
     problems = list(tree.problems)
     problems += archive.settings_doc.problems + settings_problems(archive)
     problems += archive.schemas.problems
-    cards = {c.customer: c for c in archive.cards()}
-    views = [
-        DossierView(files, cards.get(cid) if files.card else None, archive.records(files))
-        for cid, files in sorted(tree.dossiers.items())
-    ]
-    ctx = Context(archive, list(cards.values()), views)
+    ctx = Context(archive, cards, views)
     for view in views:
         problems += check_dossier(ctx, view)
     for rule in ARCHIVE_RULES:

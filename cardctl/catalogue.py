@@ -1,0 +1,168 @@
+"""`cardctl index`: the register and one catalogue per dossier (seed 000 §二).
+
+"每一类档案都应有完整的、编号的目录，便于查阅和定位". The catalogue is derived
+from the archive alone, with explicit sort keys and no clock, so the same
+archive gives the same bytes on every machine.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cardctl import filing, ordering, schedule
+from cardctl.archive import Archive
+from cardctl.categories import CATEGORIES
+from cardctl.model import Record, as_str
+from cardctl.rules import DossierView
+from cardctl.yamlio import atomic_write
+
+REGISTER = "catalogue/register.csv"
+REGISTER_COLUMNS = ("id", "name", "type", "status", "grade", "credit_grade", "region", "route", "owner", "since",
+                    "last_contact", "next_contact", *CATEGORIES)
+MD_HEADER = ("件号", "档号", "文号", "责任者", "题名", "日期", "页数", "保管期限", "密级", "备注")
+BOM = "\ufeff"
+
+
+def supplied_title(record: Record, label: str) -> str:
+    """The record's title, or one cardctl supplies in [ ] (archival practice for supplied titles)."""
+    title = as_str(record.data.get("title"))
+    if title:
+        return title
+    data = record.data
+    detail = next((as_str(data.get(k)) for k in ("doc_no", "order_no", "contract_no", "purpose", "summary") if as_str(data.get(k))), None)
+    detail = (detail or "")[:30]
+    return f"[{label} {detail}]".replace(" ]", "]") if detail else f"[{label}]"
+
+
+@dataclass(frozen=True)
+class Item:
+    record: Record
+    category: str
+    year: str
+    number: int  # item number within the category of the dossier
+    provisional: str  # 临<year>-<nnnn> until the year is closed
+    reference: str | None  # the final reference code once sealed
+
+
+def items(archive: Archive, view: DossierView, references: dict[str, str] | None = None) -> list[Item]:
+    """The dossier's records in catalogue order: category, filing year, then the volume order."""
+    out: list[Item] = []
+    references = references or {}
+    for category in CATEGORIES:
+        number = 0
+        years = sorted({r.file.year for r in view.records if r.file.category == category and r.doc.ok})
+        for year in years:
+            group = [r for r in view.records if r.file.category == category and r.file.year == year and r.doc.ok]
+            for n, rec in enumerate(ordering.in_order(group), start=1):
+                number += 1
+                out.append(Item(rec, category, year, number, f"临{year}-{n:04d}", references.get(rec.id)))
+    return out
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return " ".join(text.replace("|", "\\|").split())
+
+
+def dossier_markdown(archive: Archive, view: DossierView, references: dict[str, str] | None = None) -> str:
+    kinds = archive.schemas.kinds
+    settings = archive.settings
+    name = view.card.get("name") if view.card else ""
+    lines = [f"# {view.customer} {name or ''}".rstrip(), "", "客户档案目录（由 `cardctl index` 生成，请勿手工修改）", ""]
+    catalogue = items(archive, view, references)
+    for category, (no, title) in CATEGORIES.items():
+        lines += [f"## {no} {title} ({category})", ""]
+        rows = [i for i in catalogue if i.category == category]
+        if not rows:
+            lines += ["（无）", ""]
+            continue
+        lines.append("| " + " | ".join(MD_HEADER) + " |")
+        lines.append("|" + "---|" * len(MD_HEADER))
+        for item in rows:
+            rec = item.record
+            kind = kinds.get(rec.kind or "")
+            label = kind.label if kind else (rec.kind or "")
+            retention = filing.retention_of(rec, kind.retention if kind else "D10", settings.retention)
+            day = rec.date.strftime("%Y%m%d") if rec.date else ""
+            pages = rec.data.get("pages", 1)
+            cells = (item.number, item.reference or item.provisional, rec.data.get("doc_no"), rec.data.get("author"),
+                     supplied_title(rec, label), day, pages, retention, rec.data.get("classification", "internal"), rec.data.get("notes"))
+            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def register_csv(archive: Archive, views: list[DossierView]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(REGISTER_COLUMNS)
+    for view in sorted(views, key=lambda v: v.customer):
+        if view.card is None or not view.card.doc.ok:
+            continue
+        data = view.card.data
+        plan = schedule.plan(data, view.records, archive.settings)
+        counts = {c: sum(1 for r in view.records if r.file.category == c) for c in CATEGORIES}
+        credit = data.get("credit") if isinstance(data.get("credit"), dict) else {}
+        row = {
+            **{k: as_str(data.get(k)) for k in ("name", "type", "status", "grade", "region", "route", "owner", "since")},
+            "id": view.customer,
+            "credit_grade": as_str(credit.get("grade")),
+            "last_contact": plan.last_contact.isoformat() if plan.last_contact else None,
+            "next_contact": plan.next.date.isoformat() if plan.next else None,
+            **counts,
+        }
+        writer.writerow(["" if row[c] is None else row[c] for c in REGISTER_COLUMNS])
+    return BOM + buf.getvalue()
+
+
+@dataclass
+class Catalogue:
+    files: dict[str, bytes] = field(default_factory=dict)  # path -> expected bytes
+
+
+def build(archive: Archive, views: list[DossierView], references: dict[str, str] | None = None) -> Catalogue:
+    cat = Catalogue()
+    cat.files[REGISTER] = register_csv(archive, views).encode("utf-8")
+    for view in views:
+        cat.files[f"catalogue/{view.customer}.md"] = dossier_markdown(archive, view, references).encode("utf-8")
+    return cat
+
+
+@dataclass
+class Difference:
+    path: str
+    what: str  # missing | stale | obsolete
+
+
+def compare(root: Path, cat: Catalogue) -> list[Difference]:
+    """How the catalogue on disk differs from what `index` would write."""
+    diffs = []
+    for path, data in sorted(cat.files.items()):
+        target = root / path
+        if not target.is_file():
+            diffs.append(Difference(path, "missing"))
+        elif target.read_bytes() != data:
+            diffs.append(Difference(path, "stale"))
+    folder = root / "catalogue"
+    if folder.is_dir():
+        for extra in sorted(folder.iterdir()):
+            rel = f"catalogue/{extra.name}"
+            if rel not in cat.files and extra.is_file() and (extra.suffix == ".md" or extra.name == "register.csv"):
+                diffs.append(Difference(rel, "obsolete"))
+    return diffs
+
+
+def write(root: Path, cat: Catalogue, diffs: list[Difference]) -> list[str]:
+    """Bring the catalogue on disk up to date; returns the paths written or removed."""
+    changed = []
+    for diff in diffs:
+        if diff.what == "obsolete":
+            (root / diff.path).unlink()
+        else:
+            atomic_write(root / diff.path, cat.files[diff.path])
+        changed.append(diff.path)
+    return changed

@@ -1,0 +1,33 @@
+"""`cardctl index [--check]`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cardctl import catalogue, dossiers
+from cardctl.cli.common import err, out, state
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("index")
+    def index_command(
+        ctx: typer.Context,
+        check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 when the catalogue on disk is stale.")] = False,
+    ) -> int:
+        """Write the catalogue: catalogue/register.csv and one catalogue/<customer>.md per dossier."""
+        archive = state(ctx).archive()
+        archive.require_sound_settings()
+        _, views, _ = dossiers.load(archive)
+        cat = catalogue.build(archive, views)
+        diffs = catalogue.compare(archive.root, cat)
+        if check:
+            for diff in diffs:
+                out(f"{diff.path}: {diff.what}")
+            err("catalogue is up to date" if not diffs else f"catalogue is out of date ({len(diffs)} files); run `cardctl index`")
+            return 1 if diffs else 0
+        for path in catalogue.write(archive.root, cat, diffs):
+            out(path)
+        err(f"catalogue: {len(diffs)} files written" if diffs else "catalogue is up to date")
+        return 0

@@ -1,0 +1,89 @@
+"""`cardctl report due | composition | credit | risk | satisfaction`."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from cardctl import dossiers, render
+from cardctl.cli.common import TableFormat, out, parse_date, state
+from cardctl.reports import Report
+
+app = typer.Typer(help="Analyses: who is due, sales composition, credit, risk, satisfaction.", no_args_is_help=True)
+
+AsOf = typer.Option("--as-of", callback=parse_date, metavar="DATE", help="Judge on this date (default today).")
+Fmt = typer.Option("--format", help="text, csv or json.")
+
+
+class By(str, Enum):
+    grade = "grade"
+    region = "region"
+    product = "product"
+    type = "type"
+
+
+def _show(rep: Report, fmt: TableFormat) -> int:
+    out(render.report(rep, fmt.value))
+    return 0
+
+
+def _day(value: str | None) -> date:
+    return date.fromisoformat(value) if value else date.today()
+
+
+@app.command("due")
+def due_command(ctx: typer.Context, as_of: Annotated[Optional[str], AsOf] = None,
+                owner: Annotated[Optional[str], typer.Option("--owner", help="Only this rep's customers.")] = None,
+                fmt: Annotated[TableFormat, Fmt] = TableFormat.text) -> int:
+    """Customers whose next contact is due or overdue, most overdue first."""
+    from cardctl.reports import due
+
+    archive = state(ctx).archive()
+    archive.require_sound_settings()
+    return _show(due.build(archive, dossiers.load(archive)[1], _day(as_of), owner), fmt)
+
+
+@app.command("composition")
+def composition_command(ctx: typer.Context, by: Annotated[By, typer.Option("--by", help="grade, region, product or type.")] = By.grade,
+                        year: Annotated[Optional[int], typer.Option("--year", help="Sales of this year (default this year).")] = None,
+                        fmt: Annotated[TableFormat, Fmt] = TableFormat.text) -> int:
+    """Sales share by grade, region, product or customer type, from orders and contracts."""
+    from cardctl.reports import composition
+
+    archive = state(ctx).archive()
+    archive.require_sound_settings()
+    return _show(composition.build(archive, dossiers.load(archive)[1], by.value, year or date.today().year), fmt)
+
+
+@app.command("credit")
+def credit_command(ctx: typer.Context, as_of: Annotated[Optional[str], AsOf] = None, fmt: Annotated[TableFormat, Fmt] = TableFormat.text) -> int:
+    """Credit limit, outstanding, utilisation and the oldest unpaid invoice; over the limit first."""
+    from cardctl.reports import credit
+
+    archive = state(ctx).archive()
+    archive.require_sound_settings()
+    return _show(credit.build(archive, dossiers.load(archive)[1], _day(as_of)), fmt)
+
+
+@app.command("risk")
+def risk_command(ctx: typer.Context, as_of: Annotated[Optional[str], AsOf] = None, fmt: Annotated[TableFormat, Fmt] = TableFormat.text) -> int:
+    """Bad-customer candidates: no business, old arrears, status bad; with the evidence."""
+    from cardctl.reports import risk
+
+    archive = state(ctx).archive()
+    archive.require_sound_settings()
+    return _show(risk.build(archive, dossiers.load(archive)[1], _day(as_of)), fmt)
+
+
+@app.command("satisfaction")
+def satisfaction_command(ctx: typer.Context, year: Annotated[Optional[int], typer.Option("--year", help="Surveys of this year (default all).")] = None,
+                         fmt: Annotated[TableFormat, Fmt] = TableFormat.text) -> int:
+    """Survey results per item, and the unhappy answers without a follow-up."""
+    from cardctl.reports import satisfaction
+
+    archive = state(ctx).archive()
+    archive.require_sound_settings()
+    return _show(satisfaction.build(archive, dossiers.load(archive)[1], year), fmt)
