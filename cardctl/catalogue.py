@@ -18,7 +18,8 @@ from cardctl.archive import Archive
 from cardctl.categories import CATEGORIES
 from cardctl.model import Record, as_str
 from cardctl.rules import DossierView
-from cardctl.yamlio import atomic_write
+from cardctl.model import as_dict, as_list
+from cardctl.yamlio import atomic_write, read_document
 
 REGISTER = "catalogue/register.csv"
 REGISTER_COLUMNS = ("id", "name", "type", "status", "grade", "credit_grade", "region", "route", "owner", "since",
@@ -117,6 +118,18 @@ def register_csv(archive: Archive, views: list[DossierView]) -> str:
         }
         writer.writerow(["" if row[c] is None else row[c] for c in REGISTER_COLUMNS])
     return BOM + buf.getvalue()
+
+
+def sealed_references(root: Path) -> dict[str, str]:
+    """Record id -> its final reference code (档号), from the sealed volumes."""
+    refs: dict[str, str] = {}
+    for path in sorted(root.glob("customers/*/*/[0-9][0-9][0-9][0-9]/VOLUME-*.yaml")):
+        doc = read_document(path.read_bytes(), path.name)
+        for entry in as_list(doc.data.get("catalogue") if doc.ok else None):
+            record, code = as_str(as_dict(entry).get("record")), as_str(as_dict(entry).get("reference"))
+            if record and code:
+                refs[record] = code
+    return refs
 
 
 @dataclass

@@ -51,10 +51,12 @@ def filing_year(
         return (placed[0], rel_type) if placed else None  # type: ignore[return-value]
     if record.data.get("expects_reply") is True and replies.get(record.id):
         own = _own(record)
-        if own is not None and own[0] not in closed_years:
-            placed = filing_year(replies[record.id][0], by_id, replies, closed_years, seen)
-            if placed is not None:
-                return placed[0], "request"
+        placed = filing_year(replies[record.id][0], by_id, replies, closed_years, seen)
+        # A request whose own year is closed can no longer move to its reply;
+        # one that already sits with its reply stays there.
+        stays = own is not None and own[0] in closed_years and record.file.year != str(placed[0] if placed else "")
+        if own is not None and placed is not None and not stays:
+            return placed[0], "request"
     own = _own(record)
     if own is not None and rel_type == "reply" and own[1] == "date":
         return own[0], "reply"

@@ -107,3 +107,82 @@ def commit_paths(root: Path, paths: Sequence[str], message: str) -> str:
             raise CannotRun("git does not know who you are: set git config user.name and user.email") from exc
         raise CannotRun(f"git commit failed: {detail}") from exc
     return str(repo.head.commit.hexsha)
+
+
+def repo_root(root: Path) -> Path | None:
+    repo = _repo(root)
+    return Path(repo.working_tree_dir) if repo is not None and repo.working_tree_dir else None
+
+
+def dirty_paths(root: Path) -> list[str]:
+    """Changed, staged or untracked (not ignored) paths, relative to `root` (the archive)."""
+    repo = _repo(root)
+    if repo is None or repo.working_tree_dir is None:
+        return []
+    top = Path(repo.working_tree_dir)
+    out = repo.git.status("--porcelain=v1", "-z", "--untracked-files=all", "--", str(root))
+    paths = []
+    parts = out.split("\0")
+    i = 0
+    while i < len(parts):
+        entry = parts[i]
+        i += 1
+        if len(entry) < 4:
+            continue
+        status, path = entry[:2], entry[3:]
+        if "R" in status or "C" in status:
+            i += 1  # the rename's source follows
+        paths.append(os.path.relpath(top / path, root))
+    return sorted(paths)
+
+
+def tag_exists(root: Path, name: str) -> bool:
+    repo = _repo(root)
+    return repo is not None and any(t.name == name for t in repo.tags)
+
+
+def tag_message(root: Path, name: str) -> str | None:
+    repo = _repo(root)
+    if repo is None:
+        return None
+    try:
+        tag = repo.tags[name]
+    except (IndexError, KeyError):
+        return None
+    return tag.tag.message if tag.tag is not None else None
+
+
+def create_tag(root: Path, name: str, message: str, sign: bool = False) -> None:
+    git = _git()
+    repo = _repo(root)
+    try:
+        repo.git.tag("-s" if sign else "-a", name, "-m", message)
+    except git.GitCommandError as exc:
+        detail = " ".join(str(exc.stderr or exc).split())
+        raise CannotRun(f"git tag {name} failed: {detail}") from exc
+
+
+def tree_blobs(root: Path, rev: str, prefix: str) -> dict[str, str]:
+    """Blob ids at `rev` of the files under `prefix`, keyed by path relative to the archive root."""
+    repo = _repo(root)
+    if repo is None or repo.working_tree_dir is None:
+        return {}
+    top = Path(repo.working_tree_dir)
+    base = os.path.relpath(root, top)
+    where = prefix if base == "." else f"{base}/{prefix}"
+    out = repo.git.ls_tree("-r", "-z", rev, "--", where)
+    blobs = {}
+    for entry in out.split("\0"):
+        if not entry:
+            continue
+        meta, path = entry.split("\t", 1)
+        blobs[os.path.relpath(top / path, root)] = meta.split()[2]
+    return blobs
+
+
+def blob_id(path: Path) -> str:
+    """git's object id of a file's content (sha1 repositories)."""
+    import hashlib
+
+    data = path.read_bytes()
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()

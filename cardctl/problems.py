@@ -69,6 +69,12 @@ CODES: dict[str, tuple[Severity, str]] = {
     "D507": ("warning", "order amounts do not add up"),
     "D508": ("error", "period ends before it starts"),
     "D509": ("error", "retention set for an unknown kind"),
+    # C: closed years (sealed volumes)
+    "C601": ("error", "file of a sealed volume changed"),
+    "C602": ("error", "file of a sealed volume missing"),
+    "C603": ("error", "file added to a closed year"),
+    "C604": ("error", "volume or seal altered"),
+    "C605": ("error", "closed year without its seal"),
 }
 
 

@@ -121,6 +121,11 @@ def add(
     closed = archive.settings.closed_years
     placed = filing.filing_year(provisional, after.by_id, after.replies, closed)
     year = placed[0] if placed else day.year
+    if year in closed:
+        raise UsageError(
+            f"{year} is closed: its volumes are sealed. File a late document in the current year "
+            f"(--date {date.today().isoformat()}) with a note naming the sealed volume, e.g. --set notes='补归档，原属 {year} 年卷'"
+        )
     folder = f"customers/{customer}/{kind.category}/{year}"
     plan = WritePlan(archive.root)
     for source in attach or []:

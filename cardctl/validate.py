@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from cardctl import dossiers
+from cardctl import dossiers, seal
 from cardctl.archive import Archive
 from cardctl.errors import UsageError
 from cardctl.problems import Problem
@@ -85,6 +85,7 @@ def check(archive: Archive, paths: Sequence[str] = ()) -> list[Problem]:
         problems += check_dossier(ctx, view)
     for rule in ARCHIVE_RULES:
         problems += rule(ctx)
+    problems += seal.check(archive, tree)
     if scope is not None:
         problems = [p for p in problems if _dossier_of(p.path) in scope]
     return sorted(set(problems))

@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
         archive = state(ctx).archive()
         archive.require_sound_settings()
         _, views, _ = dossiers.load(archive)
-        cat = catalogue.build(archive, views)
+        cat = catalogue.build(archive, views, catalogue.sealed_references(archive.root))
         diffs = catalogue.compare(archive.root, cat)
         if check:
             for diff in diffs:

@@ -18,7 +18,7 @@ import typer.main
 from typer._click import exceptions as click_exceptions
 
 from cardctl import __version__, render
-from cardctl.cli import customer, index, init, record, report, validate, visit
+from cardctl.cli import close, customer, index, init, record, report, validate, visit
 from cardctl.cli.common import State, err
 from cardctl.errors import CardctlError, Rejected
 
@@ -59,6 +59,7 @@ app.add_typer(record.app, name="record")
 validate.register(app)
 index.register(app)
 app.add_typer(report.app, name="report")
+close.register(app)
 
 
 @lru_cache(maxsize=1)

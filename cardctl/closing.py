@@ -1,0 +1,173 @@
+"""`cardctl close YEAR`: check, write the volumes and the seal, commit, tag.
+
+Safe unattended (CI on 2 January): it refuses a dirty work tree (exit 3) and
+an archive with errors, late or pending documents (exit 1) before writing
+anything; it writes the volumes first and `closed_years` last, so a close
+killed at any point is either not started or finished by running the same
+command again; on a closed year it verifies and changes nothing.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from datetime import date
+
+from cardctl import catalogue, closeout, dossiers, gitrepo, seal
+from cardctl.archive import Archive
+from cardctl.errors import CannotRun, CardctlError, UsageError
+from cardctl.locate import SETTINGS_FILE
+from cardctl.problems import Problem, has_errors
+from cardctl.writes import WritePlan
+from cardctl.yamlio import RoundTrip, dump_new
+
+
+class Refused(CardctlError):
+    """The close cannot go ahead: findings or documents that must be dealt with first (exit 1)."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, problems: list[Problem] | None = None, lines: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+        self.lines = lines or []
+
+
+@dataclass
+class CloseResult:
+    year: int
+    state: str  # closed | finished | verified | planned
+    plan: closeout.ClosePlan | None = None
+    files: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    digest: str = ""
+    commit: str | None = None
+
+
+def own_outputs(year: int) -> list[str]:
+    """Paths a close of `year` writes: a rerun may find them already there."""
+    return [f"customers/*/*/{year}/VOLUME-*", seal.seal_path(year), "catalogue/*", SETTINGS_FILE]
+
+
+def _foreign_changes(archive: Archive, year: int) -> list[str]:
+    patterns = own_outputs(year)
+    return [p for p in gitrepo.dirty_paths(archive.root) if not any(fnmatch.fnmatch(p, pat) for pat in patterns)]
+
+
+def _people(archive: Archive, by: str | None, checker: str | None) -> tuple[str, str]:
+    compiler = (by or archive.settings.custodian or "").strip()
+    if not compiler:
+        raise UsageError("who compiles the volumes (立卷人)? pass --by NAME or set custodian in cardctl.yaml")
+    checker = (checker or "").strip()
+    if not checker:
+        raise UsageError("who checks the volumes (检查人)? pass --checker NAME (another person than the compiler)")
+    if checker == compiler:
+        raise UsageError(f"the checker must be another person than the compiler ({compiler})")
+    return compiler, checker
+
+
+def close(
+    archive: Archive,
+    year: int,
+    *,
+    by: str | None,
+    checker: str | None,
+    today: date,
+    dry_run: bool = False,
+    commit: bool = True,
+    sign: bool = False,
+    allow_pending: bool = False,
+) -> CloseResult:
+    archive.require_sound_settings()
+    if year >= today.year:
+        raise UsageError(f"{year} has not ended yet (today is {today.isoformat()}); a year is closed after it ends")
+    if year in archive.settings.closed_years:
+        return _finish(archive, year, commit=commit and not dry_run, sign=sign)
+    if not archive.settings.fonds:
+        raise UsageError("set fonds (全宗号) in cardctl.yaml first: every reference code starts with it")
+    compiler, checker = _people(archive, by, checker) if not dry_run else ("", "")
+    if commit and not dry_run:
+        gitrepo.check_can_commit(archive.root)
+    if not dry_run:
+        foreign = _foreign_changes(archive, year)
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+            raise CannotRun(f"the work tree has uncommitted changes ({shown}); commit or stash them before closing {year}")
+
+    from cardctl.validate import check
+
+    # A rerun after an interruption finds this close's own volumes and seal:
+    # they are about to be rewritten, so findings about them do not count.
+    mine = own_outputs(year)[:2]
+    found = [p for p in check(archive) if not any(fnmatch.fnmatch(p.path, pat) for pat in mine)]
+    if has_errors(found):
+        raise Refused(f"cannot close {year}: the archive has errors; fix them first", [p for p in found if p.severity == "error"])
+    _, views, _ = dossiers.load(archive)
+    plan = closeout.plan(archive, views, year, allow_pending)
+    lines = [f"{r.path}: dated {r.date} but filed in {year}" for r in plan.late]
+    lines += [f"{r.path}: request waits for its reply (--allow-pending seals it in {year})" for r in plan.pending]
+    lines += [f"reference code {code} is given to more than one item; make the `reference` template include every field" for code in plan.duplicates]
+    if lines:
+        raise Refused(f"cannot close {year}: {len(lines)} document(s) must be dealt with first", lines=lines)
+    if dry_run:
+        return CloseResult(year, "planned", plan)
+
+    files: dict[str, bytes] = {}
+    for vol in plan.volumes:
+        files.update(closeout.volume_files(archive, vol, compiler, checker, today))
+    sealed = closeout.seal_document(archive, year, files, plan.volumes, compiler, checker, today)
+    files[seal.seal_path(year)] = dump_new(sealed).encode("utf-8")
+    # Volumes and the seal first; closed_years last: until it is written the close has not happened.
+    WritePlan(archive.root, replace=files).apply()
+    rt = RoundTrip(archive.settings_doc.text or "")
+    years = sorted({*archive.settings.closed_years, year})
+    from ruamel.yaml.comments import CommentedSeq
+
+    listed = rt.data.get("closed_years")
+    if isinstance(listed, CommentedSeq):
+        listed.clear()
+        listed.extend(years)
+    else:
+        listed = rt.data["closed_years"] = CommentedSeq(years)
+    listed.fa.set_flow_style()  # a one-line diff: closed_years: [2024, 2025]
+    WritePlan(archive.root, replace={SETTINGS_FILE: rt.dump().encode("utf-8")}).apply()
+    archive = Archive(archive.root)
+    written = sorted(files) + [SETTINGS_FILE] + _refresh_catalogue(archive)
+    result = _finish(archive, year, commit=commit, sign=sign, written=written)
+    result.plan = plan
+    result.state = "closed"
+    return result
+
+
+def _refresh_catalogue(archive: Archive) -> list[str]:
+    """Bring a committed catalogue up to date with the new reference codes."""
+    if not (archive.root / catalogue.REGISTER).is_file():
+        return []
+    _, views, _ = dossiers.load(archive)
+    cat = catalogue.build(archive, views, catalogue.sealed_references(archive.root))
+    return catalogue.write(archive.root, cat, catalogue.compare(archive.root, cat))
+
+
+def _finish(archive: Archive, year: int, *, commit: bool, sign: bool, written: list[str] | None = None) -> CloseResult:
+    """Commit and tag what a close wrote, if not yet done (an interrupted close); then verify."""
+    written = list(written or [])
+    digest = ""
+    sealed = archive.read(seal.seal_path(year))
+    if sealed.ok:
+        digest = str(sealed.data.get("digest", ""))
+    commit_id = None
+    tag = seal.TAG.format(year=year)
+    if commit and gitrepo.repo_root(archive.root) is not None:
+        pending = [p for p in gitrepo.dirty_paths(archive.root) if any(fnmatch.fnmatch(p, pat) for pat in own_outputs(year))]
+        if pending and not written:  # finishing an interrupted close: its catalogue too
+            written += _refresh_catalogue(archive)
+            pending = [p for p in gitrepo.dirty_paths(archive.root) if any(fnmatch.fnmatch(p, pat) for pat in own_outputs(year))]
+        if pending:
+            volumes = len(sealed.data.get("volumes", [])) if sealed.ok else 0
+            commit_id = gitrepo.commit_paths(archive.root, pending, f"close {year}: {volumes} volumes sealed\n\nseal digest: sha256:{digest}")
+        if not gitrepo.tag_exists(archive.root, tag):
+            items = sealed.data.get("items", 0) if sealed.ok else 0
+            gitrepo.create_tag(archive.root, tag, f"close {year}: {items} items sealed\n\nseal digest: sha256:{digest}\n", sign=sign)
+    problems = seal.verify(archive, [year]) if commit else seal.check(archive, dossiers.load(archive)[0], [year])
+    state = "finished" if (commit_id or written) else "verified"
+    return CloseResult(year, state, None, sorted(set(written)), problems, digest, commit_id)

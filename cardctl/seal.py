@@ -1,0 +1,154 @@
+"""Fixity of closed years: recompute manifests and digests, compare with the tag.
+
+Every finding names the file: all changed, missing and added files are
+reported, not the first. `validate` runs `check` (no git needed); `verify`
+adds the comparison with the tagged commit `close/YEAR`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from cardctl import gitrepo, layout
+from cardctl.archive import Archive
+from cardctl.closeout import manifest_digest, seal_digest
+from cardctl.digest import sha256_file
+from cardctl.locate import SETTINGS_FILE
+from cardctl.model import as_dict, as_list, as_str
+from cardctl.problems import Problem
+from cardctl.yamlio import Document
+
+TAG = "close/{year}"
+
+
+def seal_path(year: int) -> str:
+    return f"seals/{year}.yaml"
+
+
+def sealed_years(archive: Archive) -> set[int]:
+    folder = archive.root / "seals"
+    found = {int(p.stem) for p in folder.glob("[0-9][0-9][0-9][0-9].yaml")} if folder.is_dir() else set()
+    return found | set(archive.settings.closed_years)
+
+
+def _file(path: str, code: str, message: str) -> Problem:
+    return Problem(path, 1, 1, code, message)
+
+
+def check(archive: Archive, tree: layout.Tree, years: Iterable[int] | None = None) -> list[Problem]:
+    """Findings for the closed years: the seal, the volumes, every sealed and every added file."""
+    problems: list[Problem] = []
+    closed = set(archive.settings.closed_years)
+    for year in sorted(sealed_years(archive) if years is None else years):
+        problems += _check_year(archive, tree, year, year in closed)
+    return problems
+
+
+def _check_year(archive: Archive, tree: layout.Tree, year: int, listed: bool) -> list[Problem]:
+    root = archive.root
+    spath = seal_path(year)
+    if not (root / spath).is_file():
+        if listed:
+            trail = ["closed_years", sorted(archive.settings.closed_years).index(year)]
+            return [archive.settings_doc.at(trail, "C605", f"{year} is closed but {spath} is missing; restore it from git or run `cardctl close {year}`")]
+        return []
+    problems: list[Problem] = []
+    if not listed:
+        problems.append(_file(spath, "C605", f"{year} is sealed but not in closed_years of {SETTINGS_FILE}; run `cardctl close {year}` to finish the close"))
+    seal = archive.read(spath)
+    if not seal.ok:
+        return problems + seal.problems + [_file(spath, "C604", "the seal cannot be read")]
+    entries = [as_dict(v) for v in as_list(seal.data.get("volumes"))]
+    if seal_digest(entries) != seal.data.get("digest"):
+        problems.append(seal.at(["digest"], "C604", "the seal's digest does not match its volumes: the seal was altered"))
+    sealed: set[str] = set()
+    for i, entry in enumerate(entries):
+        problems += _check_volume(archive, seal, i, entry, sealed)
+    prefix = f"/{year}/"
+    for dossier in tree.dossiers.values():
+        present = [r.path for r in dossier.records] + dossier.attachments + dossier.volumes
+        for path in present:
+            if prefix in path and path not in sealed:
+                problems.append(_file(path, "C603", f"{year} is closed; file late documents in the current year with a note naming the sealed volume"))
+    return problems
+
+
+def _check_volume(archive: Archive, seal: Document, i: int, entry: dict[str, Any], sealed: set[str]) -> list[Problem]:
+    root = archive.root
+    path = as_str(entry.get("path")) or ""
+    folder = path.rsplit("/", 1)[0]
+    rendering = path[: -len(".yaml")] + ".md"
+    sealed.update({path, rendering})
+    problems: list[Problem] = []
+    for rel, key in ((path, "file_sha256"), (rendering, "rendering_sha256")):
+        target = root / rel
+        if not target.is_file():
+            problems.append(_file(rel, "C602", f"sealed volume file is missing (listed in {seal.path})"))
+        elif sha256_file(target) != entry.get(key):
+            problems.append(_file(rel, "C604", f"volume file changed since it was sealed (see {seal.path})"))
+    volume = archive.read(path) if (root / path).is_file() else None
+    if volume is None or not volume.ok:
+        return problems
+    listed = {str(k): str(v) for k, v in as_dict(volume.data.get("manifest")).items()}
+    if manifest_digest(listed) != entry.get("digest") or volume.data.get("digest") != entry.get("digest"):
+        problems.append(volume.at(["manifest"], "C604", f"the manifest of this volume differs from the one sealed in {seal.path}"))
+    reference = as_str(as_dict(volume.data.get("cover")).get("reference")) or path
+    for rel, digest in listed.items():
+        full = f"{folder}/{rel}"
+        sealed.add(full)
+        target = root / full
+        if not target.is_file() or target.is_symlink():
+            problems.append(_file(full, "C602", f"missing from sealed volume {reference}"))
+        elif sha256_file(target) != digest:
+            problems.append(_file(full, "C601", f"changed since it was sealed in volume {reference}"))
+    return problems
+
+
+def verify(archive: Archive, years: Iterable[int] | None = None) -> list[Problem]:
+    """`cardctl verify`: check() plus the tag of each closed year and the tree it points at."""
+    tree = layout.scan(archive.root)
+    chosen = sorted(sealed_years(archive) if years is None else years)
+    problems = check(archive, tree, chosen)
+    for year in chosen:
+        problems += _against_tag(archive, year)
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for p in sorted(problems):
+        if (p.path, p.code) not in seen:
+            seen.add((p.path, p.code))
+            unique.append(p)
+    return unique
+
+
+def _against_tag(archive: Archive, year: int) -> list[Problem]:
+    root = archive.root
+    tag = TAG.format(year=year)
+    spath = seal_path(year)
+    if gitrepo.repo_root(root) is None:
+        return []
+    message = gitrepo.tag_message(root, tag)
+    if message is None:
+        return [_file(spath, "C604", f"tag {tag} is missing; run `cardctl close {year}` to finish the close")]
+    problems = []
+    seal = archive.read(spath) if (root / spath).is_file() else None
+    found = re.search(r"sha256:([0-9a-f]{64})", message)
+    if seal is not None and seal.ok and (found is None or found.group(1) != seal.data.get("digest")):
+        problems.append(_file(spath, "C604", f"the seal's digest differs from the one in tag {tag}"))
+    tagged = gitrepo.tree_blobs(root, tag, "customers")
+    tagged = {p: b for p, b in tagged.items() if f"/{year}/" in p}
+    tagged.update(gitrepo.tree_blobs(root, tag, spath))
+    for path, blob in sorted(tagged.items()):
+        target = root / path
+        if not target.is_file():
+            problems.append(_file(path, "C602", f"missing: it is in tag {tag}"))
+        elif gitrepo.blob_id(target) != blob:
+            problems.append(_file(path, "C601", f"changed since tag {tag}"))
+    for folder in sorted({p.rsplit("/", 1)[0] for p in tagged if p.startswith("customers/")}):
+        for target in sorted(Path(root / folder).rglob("*")):
+            rel = target.relative_to(root).as_posix()
+            if target.is_file() and rel not in tagged and not target.name.startswith("."):
+                problems.append(_file(rel, "C603", f"added after tag {tag}; {year} is closed"))
+    return problems

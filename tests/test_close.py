@@ -1,0 +1,203 @@
+"""The yearly close-out on real git repositories: volumes, seal, tag, verify, guards, reruns."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cardctl.archive import Archive
+from cardctl.validate import check
+from cardctl.yamlio import read_document
+from conftest import copy_base, git, write_tree
+
+CHECKER = ["--checker", "李娜"]
+
+
+@pytest.fixture
+def repo(example: Path) -> Path:
+    git(example, "init", "-q")
+    git(example, "add", "-A")
+    git(example, "commit", "-qm", "archive")
+    return example
+
+
+def codes(root: Path, year: int) -> dict[str, str]:
+    """record id -> reference code, from the year's volume files."""
+    out = {}
+    for vol in root.glob(f"customers/*/*/{year}/VOLUME-*.yaml"):
+        for entry in read_document(vol.read_bytes(), vol.name).data["catalogue"]:
+            out[entry["record"]] = entry["reference"]
+    return out
+
+
+def test_close_two_years_then_verify_rerun_and_tamper(repo: Path, cli) -> None:
+    result = cli("close", "2024", *CHECKER, cwd=repo)
+    assert result.code == 0, result.out + result.err
+    assert result.err.startswith("closed 2024: ") and "tagged close/2024" in result.err
+    assert git(repo, "status", "--porcelain") == ""
+    assert git(repo, "tag") == "close/2024\n"
+    assert "closed_years: [2024]" in (repo / "cardctl.yaml").read_text(encoding="utf-8")
+    message = git(repo, "tag", "-l", "--format=%(contents)", "close/2024")
+    seal = (repo / "seals/2024.yaml").read_text(encoding="utf-8")
+    digest = re.search(r"^digest: ([0-9a-f]{64})$", seal, re.MULTILINE).group(1)
+    assert f"seal digest: sha256:{digest}" in message
+    # one commit holds everything the close wrote
+    assert git(repo, "rev-list", "--count", "HEAD") == "2\n"
+    # the catalogue shows the final codes
+    assert cli("index", "--check", cwd=repo).code == 0
+    assert "Z109-KH·2024-D30-KH0001·2-0001" in (repo / "catalogue/KH0001.md").read_text(encoding="utf-8")
+
+    # closing again changes nothing and says it verified
+    head = git(repo, "rev-parse", "HEAD")
+    again = cli("close", "2024", *CHECKER, cwd=repo)
+    assert (again.code, again.err) == (0, "2024 is already closed; verified: no findings\n")
+    assert git(repo, "rev-parse", "HEAD") == head and git(repo, "status", "--porcelain") == ""
+
+    # the next year: 2024's codes and volumes do not move, every code is unique
+    before = codes(repo, 2024)
+    assert cli("close", "2025", *CHECKER, cwd=repo).code == 0
+    assert codes(repo, 2024) == before
+    assert git(repo, "diff", "close/2024", "HEAD", "--stat", "--", "customers").strip() == "" or all(
+        "/2024/" not in line for line in git(repo, "diff", "close/2024", "HEAD", "--name-only", "--", "customers").splitlines())
+    everything = list(codes(repo, 2024).values()) + list(codes(repo, 2025).values())
+    assert len(everything) == len(set(everything)) > 200
+    assert cli("verify", cwd=repo).code == 0
+
+    # tamper one byte, delete one, add one: verify names each
+    order = sorted(repo.glob("customers/KH0002/transactions/2024/*-order-*.yaml"))[0]
+    order.write_bytes(order.read_bytes().replace(b"title: ", b"title: X", 1))
+    visit = sorted(repo.glob("customers/KH0003/basic/2024/*-visit-*.yaml"))[0]
+    visit.unlink()
+    write_tree(repo, {"customers/KH0001/basic/2025/files/late.pdf": b"%PDF late\n"})
+    result = cli("verify", cwd=repo)
+    assert result.code == 1
+    rel = lambda p: p.relative_to(repo).as_posix()  # noqa: E731
+    assert [(line.split(":")[0], line.split(" ")[1]) for line in result.out.splitlines()] == [
+        ("customers/KH0001/basic/2025/files/late.pdf", "C603"),
+        (rel(order), "C601"),
+        (rel(visit), "C602"),
+    ]
+    found = {(p.path, p.code) for p in check(Archive(repo))}
+    assert {(rel(order), "C601"), (rel(visit), "C602"), ("customers/KH0001/basic/2025/files/late.pdf", "C603")} <= found
+
+
+def test_dry_run_prints_the_plan_and_writes_nothing(repo: Path, cli) -> None:
+    status = git(repo, "status", "--porcelain")
+    result = cli("close", "2024", "--dry-run", cwd=repo)
+    assert result.code == 0
+    first = result.out.splitlines()[0]
+    assert re.match(r"customers/KH0001/basic/2024/VOLUME-D30\.yaml  Z109-KH·2024-D30-KH0001·1  \d+ items, \d+ pages", first)
+    assert result.out.splitlines()[1].startswith("  0001  Z109-KH·2024-D30-KH0001·1-0001  2024-")
+    assert git(repo, "status", "--porcelain") == status and git(repo, "tag") == ""
+
+
+def test_a_close_interrupted_at_any_stage_finishes_on_rerun(repo: Path, cli) -> None:
+    # stage 1: volumes and seal written, closed_years not yet (simulated: undo the settings)
+    assert cli("close", "2024", *CHECKER, "--no-commit", cwd=repo).code == 0
+    git(repo, "checkout", "--", "cardctl.yaml")
+    assert cli("close", "2024", *CHECKER, cwd=repo).code == 0
+    assert git(repo, "tag") == "close/2024\n" and git(repo, "status", "--porcelain") == ""
+    # stage 2: everything written but not committed
+    assert cli("close", "2025", *CHECKER, "--no-commit", cwd=repo).code == 0
+    result = cli("close", "2025", *CHECKER, cwd=repo)
+    assert (result.code, result.err) == (0, "finished the close of 2025: committed and tagged close/2025\n")
+    assert git(repo, "status", "--porcelain") == ""
+    # stage 3: committed, not tagged
+    git(repo, "tag", "-d", "close/2025")
+    assert cli("verify", cwd=repo).code == 1
+    assert cli("close", "2025", *CHECKER, cwd=repo).code == 0
+    assert "close/2025" in git(repo, "tag") and cli("verify", cwd=repo).code == 0
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    """The base archive with a 2024 year to close."""
+    root = copy_base(tmp_path / "small")
+    write_tree(root, {
+        "customers/KH0001/credit/2024/2024-03-01-guarantee-ts01.yaml": "id: 2024-03-01-guarantee-ts01\nkind: guarantee\ndate: 2024-03-01\n"
+        "title: 担保函\nauthor: 王芳\nclassification: top-secret\nretention: D30\nsummary: 法人个人担保\npages: 3\n",
+        "customers/KH0001/credit/2024/2024-02-01-credit-approval-a001.yaml": "id: 2024-02-01-credit-approval-a001\nkind: credit-approval\n"
+        "date: 2024-02-01\ntitle: 额度审批\nauthor: 王芳\nlimit: 100000.00\ngrade: B\napproved_by: 赵\npages: 2\n",
+        "customers/KH0001/credit/2024/2024-05-01-credit-approval-a002.yaml": "id: 2024-05-01-credit-approval-a002\nkind: credit-approval\n"
+        "date: 2024-05-01\ntitle: 额度调整\nauthor: 王芳\nlimit: 200000.00\ngrade: A\napproved_by: 赵\n",
+    })
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "archive")
+    return root
+
+
+def test_top_secret_volume_continues_the_numbering(small: Path, cli) -> None:
+    assert cli("close", "2024", *CHECKER, cwd=small).code == 0
+    folder = small / "customers/KH0001/credit/2024"
+    ordinary = (folder / "VOLUME-D30.yaml").read_text(encoding="utf-8")
+    secret = (folder / "VOLUME-D30-top-secret.yaml").read_text(encoding="utf-8")
+    assert "reference: Z109-KH·2024-D30-KH0001·3-0001\n" in ordinary and "reference: Z109-KH·2024-D30-KH0001·3-0002\n" in ordinary
+    assert "reference: Z109-KH·2024-D30-KH0001·3-0003\n" in secret and "classification: top-secret\n" in secret
+    assert "  pages: 3\n" in secret and "  items: 1\n" in secret
+    assert "page: 3\n" in ordinary  # the second item starts on page 3 (the first has 2 pages)
+    assert "statement: 本卷材料齐全，共2件3页。" in ordinary
+    assert "compiler: 王芳\n  checker: 李娜\n" in ordinary
+    printable = (folder / "VOLUME-D30.md").read_text(encoding="utf-8")
+    assert "## 卷内文件目录" in printable and "## 卷内备考表" in printable and "立卷人：王芳" in printable
+
+
+def test_guards(small: Path, cli, tmp_path: Path) -> None:
+    assert cli("close", "2030", *CHECKER, cwd=small).code == 2
+    assert cli("close", "2024", "--checker", "王芳", cwd=small).err.strip() == "cardctl: error: the checker must be another person than the compiler (王芳)"
+    assert cli("close", "2024", cwd=small).code == 2
+    # a dirty work tree: exit 3, nothing written
+    write_tree(small, {"customers/KH0002/card.yaml": (small / "customers/KH0002/card.yaml").read_text(encoding="utf-8") + "region: 华东\n"})
+    result = cli("close", "2024", *CHECKER, cwd=small)
+    assert result.code == 3 and "uncommitted changes (customers/KH0002/card.yaml)" in result.err
+    assert not list(small.glob("customers/*/*/2024/VOLUME-*")) and not (small / "seals").exists()
+    git(small, "checkout", "--", ".")
+    # validation errors: exit 1, named
+    write_tree(small, {"customers/KH0001/credit/2024/2024-05-01-credit-approval-a002.yaml": "id: x\n"})
+    git(small, "commit", "-qam", "broken")
+    result = cli("close", "2024", *CHECKER, cwd=small)
+    assert result.code == 1 and "S202 missing required key" in result.out
+    assert not (small / "seals").exists()
+
+
+def test_pending_request_blocks_unless_allowed(small: Path, cli) -> None:
+    write_tree(small, {"customers/KH0001/credit/2024/2024-12-20-extension-req9.yaml": "id: 2024-12-20-extension-req9\nkind: extension\n"
+                       "date: 2024-12-20\ntitle: 延期申请\nauthor: 王芳\nexpects_reply: true\noriginal_due: 2024-12-31\nnew_due: 2025-02-28\napproved_by: 赵\n"})
+    git(small, "add", "-A")
+    git(small, "commit", "-qm", "request")
+    result = cli("close", "2024", *CHECKER, cwd=small)
+    assert result.code == 1
+    assert "customers/KH0001/credit/2024/2024-12-20-extension-req9.yaml: request waits for its reply (--allow-pending seals it in 2024)" in result.out
+    assert cli("close", "2024", *CHECKER, "--allow-pending", cwd=small).code == 0
+    volume = (small / "customers/KH0001/credit/2024/VOLUME-D30.yaml").read_text(encoding="utf-8")
+    assert "请示《延期申请》（2024-12-20-extension-req9）至立卷时尚无批复" in volume
+
+
+def test_signed_tag(small: Path, cli, tmp_path: Path) -> None:
+    key = tmp_path / "key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    git(small, "config", "gpg.format", "ssh")
+    git(small, "config", "user.signingkey", str(key) + ".pub")
+    assert cli("close", "2024", *CHECKER, "--sign", cwd=small).code == 0
+    assert "-----BEGIN SSH SIGNATURE-----" in git(small, "cat-file", "-p", "close/2024")
+
+
+def test_verify_without_closed_years(base: Path, cli) -> None:
+    result = cli("verify", cwd=base)
+    assert (result.code, result.err) == (0, "verify no closed years: no findings\n")
+
+
+def test_ci_examples_validate_and_close() -> None:
+    from conftest import PROJECT
+    from cardctl.yamlio import read_document
+
+    github = read_document((PROJECT / "examples/ci/github/archive.yml").read_bytes(), "archive.yml")
+    assert github.problems == []
+    steps = " ".join(str(step.get("run", "")) for job in github.data["jobs"].values() for step in job["steps"])
+    assert "cardctl validate --format github" in steps and 'cardctl close "$year"' in steps and "refs/tags/close/$year" in steps
+    assert github.data["on"]["schedule"] == [{"cron": "0 1 2 1 *"}]
+    gitlab = read_document((PROJECT / "examples/ci/gitlab/.gitlab-ci.yml").read_bytes(), ".gitlab-ci.yml")
+    assert gitlab.problems == [] and 'cardctl close "$year"' in " ".join(gitlab.data["close-year"]["script"])
