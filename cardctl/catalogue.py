@@ -28,12 +28,11 @@ MD_HEADER = ("件号", "档号", "文号", "责任者", "题名", "日期", "页
 BOM = "\ufeff"
 
 
-def supplied_title(record: Record, label: str) -> str:
+def supplied_title(data: dict[str, Any], label: str) -> str:
     """The record's title, or one cardctl supplies in [ ] (archival practice for supplied titles)."""
-    title = as_str(record.data.get("title"))
+    title = as_str(data.get("title"))
     if title:
         return title
-    data = record.data
     detail = next((as_str(data.get(k)) for k in ("doc_no", "order_no", "contract_no", "purpose", "summary") if as_str(data.get(k))), None)
     detail = (detail or "")[:30]
     return f"[{label} {detail}]".replace(" ]", "]") if detail else f"[{label}]"
@@ -91,7 +90,7 @@ def dossier_markdown(archive: Archive, view: DossierView, references: dict[str, 
             day = rec.date.strftime("%Y%m%d") if rec.date else ""
             pages = rec.data.get("pages", 1)
             cells = (item.number, item.reference or item.provisional, rec.data.get("doc_no"), rec.data.get("author"),
-                     supplied_title(rec, label), day, pages, retention, rec.data.get("classification", "internal"), rec.data.get("notes"))
+                     supplied_title(rec.data, label), day, pages, retention, rec.data.get("classification", "internal"), rec.data.get("notes"))
             lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -44,6 +44,15 @@ def init(path: Path) -> None:
         raise CannotRun(f"git init failed: {exc.stderr.strip() or exc}") from exc
 
 
+def set_config(path: Path, key: str, value: str) -> None:
+    repo = _repo(path)
+    if repo is not None:
+        with repo.config_writer() as config:
+            section, _, option = key.rpartition(".")
+            head, _, sub = section.partition(".")
+            config.set_value(f'{head} "{sub}"' if sub else head, option, value)
+
+
 def user_name(path: Path) -> str | None:
     """git's user.name for the repository at `path` (or the global one)."""
     git = _git()
@@ -186,3 +195,80 @@ def blob_id(path: Path) -> str:
 
     data = path.read_bytes()
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+def resolve(root: Path, rev: str) -> str:
+    """The commit id of `rev`; a usage error when git does not know it."""
+    git = _git()
+    repo = _repo(root)
+    if repo is None:
+        raise CannotRun(f"{root} is not in a git repository")
+    try:
+        return str(repo.git.rev_parse("--verify", "--quiet", f"{rev}^{{commit}}"))
+    except git.GitCommandError:
+        from cardctl.errors import UsageError
+
+        raise UsageError(f"unknown revision {rev!r}") from None
+
+
+def changed_files(root: Path, base: str, target: str | None) -> list[tuple[str, str, str | None]]:
+    """(status A|M|D|R, path, old path for renames) between two commits, or a commit and the work tree.
+
+    Paths are relative to the archive root; files outside it are left out.
+    Untracked files count as added when comparing with the work tree.
+    """
+    repo = _repo(root)
+    top = Path(repo.working_tree_dir)
+    args = ["--name-status", "-z", "-M", base] + ([target] if target else []) + ["--", str(root)]
+    out = repo.git.diff(*args)
+    parts = [p for p in out.split("\0")]
+    changes: list[tuple[str, str, str | None]] = []
+    i = 0
+    while i < len(parts) and parts[i]:
+        status = parts[i][0]
+        if status in "RC":
+            old, new = parts[i + 1], parts[i + 2]
+            changes.append(("R" if status == "R" else "A", new, old))
+            i += 3
+        else:
+            changes.append((status if status in "AMD" else "M", parts[i + 1], None))
+            i += 2
+    if target is None:
+        untracked = repo.git.ls_files("--others", "--exclude-standard", "-z", "--", str(root))
+        changes += [("A", p, None) for p in untracked.split("\0") if p]
+
+    def rel(p: str | None) -> str | None:
+        return None if p is None else os.path.relpath(top / p, root)
+
+    return [(s, rel(p) or "", rel(o)) for s, p, o in changes if not (rel(p) or "").startswith("..")]
+
+
+def read_at(root: Path, rev: str | None, path: str) -> bytes | None:
+    """A file's bytes at `rev` (None: the work tree); None when it does not exist there."""
+    if rev is None:
+        target = root / path
+        return target.read_bytes() if target.is_file() else None
+    repo = _repo(root)
+    top = Path(repo.working_tree_dir)
+    inner = os.path.relpath(root / path, top)
+    try:
+        return bytes(repo.commit(rev).tree[inner].data_stream.read())
+    except KeyError:
+        return None
+
+
+def history(root: Path, path: str) -> list[dict[str, str]]:
+    """Commits touching `path` (relative to the archive), newest first: id, parent, date, author, subject."""
+    repo = _repo(root)
+    out = repo.git.log("--format=%H%x00%P%x00%ad%x00%an%x00%s%x1e", "--date=short", "--", str(root / path))
+    commits = []
+    for entry in out.split("\x1e"):
+        entry = entry.strip("\n")
+        if not entry:
+            continue
+        sha, parents, day, author, subject = entry.split("\0")
+        commits.append({"id": sha, "parent": parents.split(" ")[0] if parents else EMPTY_TREE, "date": day, "author": author, "subject": subject})
+    return commits

@@ -49,7 +49,9 @@ closed_years: []
 
 GITATTRIBUTES = """\
 # cardctl archive: YAML is text with LF line ends, whatever the platform.
-*.yaml text eol=lf
+# diff=yaml: hunk headers name the top-level key (cardctl init sets the
+# driver in .git/config; in another clone: git config diff.yaml.xfuncname '^[A-Za-z_][A-Za-z0-9_-]*:')
+*.yaml text eol=lf diff=yaml
 *.json text eol=lf
 *.md text eol=lf
 *.csv text eol=lf
@@ -63,6 +65,23 @@ catalogue/** linguist-generated=true
 *.tif binary
 *.tiff binary
 """
+
+PRE_COMMIT = """\
+# pre-commit (https://pre-commit.com): run `pre-commit install` once per clone;
+# then every commit is checked by the cardctl installed on this machine.
+# To pin a cardctl release instead, see docs/pre-commit.md of cardctl.
+repos:
+  - repo: local
+    hooks:
+      - id: cardctl-validate
+        name: cardctl validate
+        entry: cardctl validate
+        language: system
+        files: ^(cardctl\\.yaml|customers/|schemas/|seals/)
+        require_serial: true
+"""
+
+XFUNCNAME = "^[A-Za-z_][A-Za-z0-9_-]*:"
 
 GITIGNORE = f"""\
 # cardctl's cache and temporary files
@@ -128,13 +147,16 @@ def init(path: Path, *, name: str | None, fonds: str | None, use_git: bool) -> l
         ".gitignore": GITIGNORE.encode("utf-8"),
         ".vscode/settings.json": _json(_editor_settings(schemas)),
     }
+    top = gitrepo.work_tree_of(path) if use_git and path.exists() else None
+    if top is None or top.resolve() == path.resolve():
+        files[".pre-commit-config.yaml"] = PRE_COMMIT.encode("utf-8")  # only at the top of a repository
     for file_name, schema in schemas.editor_schemas().items():
         files[f"{EDITOR_SCHEMAS}/{file_name}"] = _json(schema)
     written = []
     try:
         path.mkdir(parents=True, exist_ok=True)
         for rel, data in files.items():
-            if rel.startswith((".vscode/", ".git")) and (path / rel).exists():
+            if rel.startswith((".vscode/", ".git", ".pre-commit")) and (path / rel).exists():
                 continue  # the archive sits in a project that has its own
             atomic_write(path / rel, data)
             written.append(rel)
@@ -142,5 +164,6 @@ def init(path: Path, *, name: str | None, fonds: str | None, use_git: bool) -> l
         raise CannotRun(f"cannot write the archive at {path}: {exc.strerror or exc}") from exc
     if use_git and gitrepo.work_tree_of(path) is None:
         gitrepo.init(path)
+        gitrepo.set_config(path, "diff.yaml.xfuncname", XFUNCNAME)
     return sorted(written)
 

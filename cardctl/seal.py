@@ -38,16 +38,19 @@ def _file(path: str, code: str, message: str) -> Problem:
     return Problem(path, 1, 1, code, message)
 
 
-def check(archive: Archive, tree: layout.Tree, years: Iterable[int] | None = None) -> list[Problem]:
-    """Findings for the closed years: the seal, the volumes, every sealed and every added file."""
+def check(archive: Archive, tree: layout.Tree, years: Iterable[int] | None = None, only: set[str] | None = None) -> list[Problem]:
+    """Findings for the closed years: the seal, the volumes, every sealed and every added file.
+
+    With `only`, just the volumes of those dossiers are recomputed.
+    """
     problems: list[Problem] = []
     closed = set(archive.settings.closed_years)
     for year in sorted(sealed_years(archive) if years is None else years):
-        problems += _check_year(archive, tree, year, year in closed)
+        problems += _check_year(archive, tree, year, year in closed, only)
     return problems
 
 
-def _check_year(archive: Archive, tree: layout.Tree, year: int, listed: bool) -> list[Problem]:
+def _check_year(archive: Archive, tree: layout.Tree, year: int, listed: bool, only: set[str] | None = None) -> list[Problem]:
     root = archive.root
     spath = seal_path(year)
     if not (root / spath).is_file():
@@ -66,7 +69,9 @@ def _check_year(archive: Archive, tree: layout.Tree, year: int, listed: bool) ->
         problems.append(seal.at(["digest"], "C604", "the seal's digest does not match its volumes: the seal was altered"))
     sealed: set[str] = set()
     for i, entry in enumerate(entries):
-        problems += _check_volume(archive, seal, i, entry, sealed)
+        customer = (as_str(entry.get("path")) or "").split("/")[1:2]
+        if only is None or (customer and customer[0] in only):
+            problems += _check_volume(archive, seal, i, entry, sealed)
     prefix = f"/{year}/"
     for dossier in tree.dossiers.values():
         present = [r.path for r in dossier.records] + dossier.attachments + dossier.volumes

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from cardctl import dossiers, seal
 from cardctl.archive import Archive
-from cardctl.errors import UsageError
+from cardctl.errors import CannotRun, UsageError
 from cardctl.problems import Problem
 from cardctl.rules import Context, DossierView, amounts, customers, people, placement, references
 from cardctl.rules.schema import card_problems, record_problems, settings_problems
@@ -73,9 +73,33 @@ def check_dossier(ctx: Context, view: DossierView) -> list[Problem]:
     return problems
 
 
-def check(archive: Archive, paths: Sequence[str] = ()) -> list[Problem]:
-    """All findings for the archive (or for the dossiers under `paths`), sorted by path and line."""
+def scope_since(archive: Archive, rev: str) -> set[str] | None:
+    """The dossiers touched since `rev` (commits, staged, unstaged and untracked files).
+
+    None (the whole archive) when anything outside the dossiers changed:
+    settings and schemas bear on every file.
+    """
+    from cardctl import gitrepo
+
+    if gitrepo.repo_root(archive.root) is None:
+        raise CannotRun(f"--changed-since needs a git repository; {archive.root} is not in one")
+    scope: set[str] = set()
+    for _, path, old in gitrepo.changed_files(archive.root, gitrepo.resolve(archive.root, rev), None):
+        for p in filter(None, (path, old)):
+            parts = p.split("/")
+            if parts[0] == "customers" and len(parts) >= 3:
+                scope.add(parts[1])
+            elif parts[0] not in ("catalogue",) and not p.startswith("."):
+                return None
+    return scope
+
+
+def check(archive: Archive, paths: Sequence[str] = (), changed_since: str | None = None) -> list[Problem]:
+    """All findings for the archive, or for the dossiers under `paths` / touched since a revision."""
     scope = scope_of(archive, paths) if paths else None
+    if changed_since is not None:
+        since = scope_since(archive, changed_since)
+        scope = None if since is None or (paths and scope is None) else (since | (scope or set()))
     tree, views, cards = dossiers.load(archive, scope)
     problems = list(tree.problems)
     problems += archive.settings_doc.problems + settings_problems(archive)
@@ -85,7 +109,7 @@ def check(archive: Archive, paths: Sequence[str] = ()) -> list[Problem]:
         problems += check_dossier(ctx, view)
     for rule in ARCHIVE_RULES:
         problems += rule(ctx)
-    problems += seal.check(archive, tree)
+    problems += seal.check(archive, tree, only=scope)
     if scope is not None:
         problems = [p for p in problems if _dossier_of(p.path) in scope]
     return sorted(set(problems))

@@ -18,7 +18,7 @@ import typer.main
 from typer._click import exceptions as click_exceptions
 
 from cardctl import __version__, render
-from cardctl.cli import close, customer, index, init, record, report, validate, visit
+from cardctl.cli import close, customer, history, index, init, record, report, validate, visit
 from cardctl.cli.common import State, err
 from cardctl.errors import CardctlError, Rejected
 
@@ -60,6 +60,7 @@ validate.register(app)
 index.register(app)
 app.add_typer(report.app, name="report")
 close.register(app)
+history.register(app)
 
 
 @lru_cache(maxsize=1)

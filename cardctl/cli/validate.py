@@ -34,13 +34,14 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         paths: Annotated[Optional[list[str]], typer.Argument(help="Check only the dossiers holding these files or folders.")] = None,
         fmt: Annotated[ProblemFormat, typer.Option("--format", help="text, json, or github (workflow annotations).")] = ProblemFormat.text,
+        changed_since: Annotated[Optional[str], typer.Option("--changed-since", metavar="REV", help="Check only the dossiers touched since REV (plus archive-wide rules).")] = None,
     ) -> int:
         """Check the archive: schemas, layout, filing years, references, attachments, duplicates.
 
         Exit 0 when there is no error, 1 when there are errors (warnings alone exit 0).
         """
         archive = _archive_for(state(ctx), paths or [])
-        found = check(archive, paths or ())
+        found = check(archive, paths or (), changed_since=changed_since)
         out(render.problems(found, fmt.value))
         if fmt is ProblemFormat.text:
             err(render.summary(found, f"{archive.root.name}"))
