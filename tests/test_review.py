@@ -162,3 +162,17 @@ def test_project_hook_definition_through_pre_commit(base: Path, tmp_path: Path) 
     run = subprocess.run([f"{BIN}/pre-commit", "try-repo", str(project), "cardctl-validate"], cwd=base, env=_env(), capture_output=True, text=True)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "customers/KH0002/card.yaml:8:8: S204 grade is 'E'; allowed: A, B, C, D" in run.stdout
+
+
+def test_diff_shows_a_request_moved_by_its_reply(repo: Path, cli) -> None:
+    write_tree(repo, {"customers/KH0001/credit/2024/2024-12-20-extension-req1.yaml": (
+        "id: 2024-12-20-extension-req1\nkind: extension\ndate: 2024-12-20\ntitle: 延期付款申请\nauthor: 王芳\n"
+        "expects_reply: true\noriginal_due: 2024-12-31\nnew_due: 2025-03-31\napproved_by: 赵经理\n")})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "request")
+    assert cli("record", "add", "KH0001", "extension", "--date", "2025-01-06", "--title", "延期付款批复", "--set", "original_due=2024-12-31",
+               "--set", "new_due=2025-03-31", "--set", "approved_by=赵经理", "--set", "relation.type=reply",
+               "--set", "relation.of=2024-12-20-extension-req1", "--commit", cwd=repo).code == 0
+    lines = cli("diff", "HEAD~1..HEAD", cwd=repo).out.splitlines()
+    assert "  credit: 1 extension moved, 1 extension added" in lines
+    assert "    > 2024-12-20-extension-req1 延期付款申请 (from customers/KH0001/credit/2024/2024-12-20-extension-req1.yaml)" in lines
