@@ -89,3 +89,17 @@ def example(tmp_path: Path) -> Path:
 
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def make_repo(root: Path, message: str = "archive") -> Path:
+    """Make `root` a git repository with everything committed."""
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", message)
+    return root
+
+
+@pytest.fixture
+def repo(base: Path) -> Path:
+    """The base archive as a git repository with one commit."""
+    return make_repo(base)

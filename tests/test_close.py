@@ -11,17 +11,15 @@ import pytest
 from cardctl.archive import Archive
 from cardctl.validate import check
 from cardctl.yamlio import read_document
-from conftest import copy_base, git, write_tree
+from conftest import copy_base, git, make_repo, write_tree
 
 CHECKER = ["--checker", "李娜"]
 
 
 @pytest.fixture
 def repo(example: Path) -> Path:
-    git(example, "init", "-q")
-    git(example, "add", "-A")
-    git(example, "commit", "-qm", "archive")
-    return example
+    """The example archive as a git repository."""
+    return make_repo(example)
 
 
 def codes(root: Path, year: int) -> dict[str, str]:
@@ -124,10 +122,7 @@ def small(tmp_path: Path) -> Path:
         "customers/KH0001/credit/2024/2024-05-01-credit-approval-a002.yaml": "id: 2024-05-01-credit-approval-a002\nkind: credit-approval\n"
         "date: 2024-05-01\ntitle: 额度调整\nauthor: 王芳\nlimit: 200000.00\ngrade: A\napproved_by: 赵\n",
     })
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "archive")
-    return root
+    return make_repo(root)
 
 
 def test_top_secret_volume_continues_the_numbering(small: Path, cli) -> None:

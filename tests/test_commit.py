@@ -6,19 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from cardctl.archive import Archive
 from cardctl.validate import check
 from conftest import copy_base, git, write_tree
-
-
-@pytest.fixture
-def repo(base: Path) -> Path:
-    git(base, "init", "-q")
-    git(base, "add", "-A")
-    git(base, "commit", "-qm", "archive")
-    return base
 
 
 def committed_files(root: Path, rev: str = "HEAD") -> list[str]:

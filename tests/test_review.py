@@ -9,19 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from conftest import PROJECT, git, write_tree
 
 BIN = str(Path(sys.executable).parent)
-
-
-@pytest.fixture
-def repo(base: Path) -> Path:
-    git(base, "init", "-q")
-    git(base, "add", "-A")
-    git(base, "commit", "-qm", "archive")
-    return base
 
 
 def test_diff_in_archive_terms(repo: Path, cli) -> None:
@@ -141,11 +132,9 @@ def test_pre_commit_blocks_an_invalid_record(tmp_path: Path, cli) -> None:
     assert ok.returncode == 0, ok.stdout + ok.stderr
 
 
-def test_project_hook_definition_through_pre_commit(base: Path, tmp_path: Path) -> None:
+def test_project_hook_definition_through_pre_commit(repo: Path, tmp_path: Path) -> None:
     """The project's .pre-commit-hooks.yaml, installed by pre-commit as another repository would."""
-    git(base, "init", "-q")
-    git(base, "add", "-A")
-    git(base, "commit", "-qm", "archive")
+    base = repo
     bad = base / "customers/KH0002/card.yaml"
     bad.write_text(bad.read_text(encoding="utf-8") + "grade: E\n", encoding="utf-8")
     git(base, "add", "-A")
