@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from cardctl.yamlio import Document, read_document
 class Archive:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._root = str(root)
 
     @classmethod
     def find(cls, start: str | None = None) -> Archive:
@@ -26,7 +28,8 @@ class Archive:
     def read(self, rel: str) -> Document:
         """Read one archive file for checking; unreadable files become findings."""
         try:
-            raw = (self.root / rel).read_bytes()
+            with open(os.path.join(self._root, rel), "rb") as handle:
+                raw = handle.read()
         except OSError as exc:
             return read_document_error(rel, exc)
         return read_document(raw, rel)

@@ -13,7 +13,7 @@ from cardctl.errors import Rejected, UsageError
 from cardctl.model import Card, as_dict, as_str
 from cardctl.problems import Problem
 from cardctl.rules import Context, DossierView
-from cardctl.rules.customers import duplicate_identities, identities, normal_name, uscc_check_character
+from cardctl.rules.customers import duplicate_identities, identity, normal_name, uscc_check_character
 from cardctl.rules.people import staff_listed
 from cardctl.rules.placement import card_in_its_folder
 from cardctl.rules.schema import card_problems
@@ -77,23 +77,25 @@ def _check_card(archive: Archive, customer: str, text: str, others: list[Card]) 
     """(errors, warnings) of a card about to be written, with the rules of validate."""
     doc = read_document(text.encode("utf-8"), card_path(customer))
     card = Card(customer, doc)
-    ctx = Context(archive, [*others, card], [])
+    ctx = Context(archive)
     view = DossierView(layout.Dossier(customer, card.path), card)
     problems = doc.problems + card_problems(archive, card)
-    problems += list(card_in_its_folder(ctx, view)) + list(staff_listed(ctx, view))
-    problems += [p for p in uscc_check_character(ctx) if p.path == card.path]
-    problems += [p for p in duplicate_identities(ctx) if p.path == card.path]
+    problems += list(card_in_its_folder(ctx, view)) + list(staff_listed(ctx, view)) + list(uscc_check_character(ctx, view))
+    if doc.ok:
+        cards = {c.customer: c for c in [*others, card]}
+        found = [identity(c) for c in cards.values() if c.doc.ok]
+        problems += [p for p in duplicate_identities(found, cards.__getitem__) if p.path == card.path]
     errors = sorted(p for p in problems if p.severity == "error")
     return errors, sorted(p for p in problems if p.severity == "warning")
 
 
 def _refuse_duplicates(card_data: dict[str, Any], customer: str, others: list[Card]) -> None:
     """A second customer with the same USCC or phone is refused, naming the one that has it."""
-    mine = identities(Card(customer, Document("", None, card_data, [])))
+    mine = identity(Card(customer, Document("", None, card_data, [])))
     for other in others:
-        theirs = identities(other)
+        theirs = identity(other)
         for key, label in (("uscc", "USCC"), ("phone", "phone number")):
-            if key in mine and theirs.get(key) == mine[key]:
+            if mine.get(key) is not None and theirs.get(key) == mine.get(key):
                 shown = as_dict(card_data.get("registration")).get("uscc") if key == "uscc" else card_data.get("phone")
                 raise UsageError(f"{label} {shown} is already on the card of {other.customer} {other.get('name') or ''}".rstrip())
 

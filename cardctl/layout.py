@@ -67,11 +67,12 @@ def _entries(folder: Path) -> list[os.DirEntry[str]]:
 
 class _Scanner:
     def __init__(self, root: Path) -> None:
-        self.root = root
+        self.root = Path(os.path.abspath(root))  # entry paths below it are sliced, not parsed
+        self._skip = len(str(self.root)) + 1
         self.tree = Tree()
 
     def rel(self, entry: os.DirEntry[str]) -> str:
-        return Path(entry.path).relative_to(self.root).as_posix()
+        return entry.path[self._skip :].replace(os.sep, "/")
 
     def stray(self, entry: os.DirEntry[str], why: str) -> None:
         self.tree.problems.append(Problem(self.rel(entry) + ("/" if entry.is_dir(follow_symlinks=False) else ""), 1, 1, "L301", why))
@@ -199,8 +200,13 @@ def scan(root: Path, only: set[str] | None = None) -> Tree:
 
 def scan_dossier(root: Path, customer: str) -> Dossier:
     """One dossier's files, without walking the rest of the archive."""
+    return scan_one(root, customer)[0]
+
+
+def scan_one(root: Path, customer: str) -> tuple[Dossier, list[Problem]]:
+    """One dossier's files and what in it has no place in the layout."""
     scanner = _Scanner(root)
-    folder = root / "customers" / customer
+    folder = scanner.root / "customers" / customer
     if folder.is_dir() and not folder.is_symlink():
         scanner.scan_dossier(folder, customer)
-    return scanner.tree.dossiers.get(customer, Dossier(customer))
+    return scanner.tree.dossiers.get(customer, Dossier(customer)), scanner.tree.problems

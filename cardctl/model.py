@@ -8,6 +8,7 @@ field never stops the other checks.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -49,12 +50,12 @@ def as_list(value: Any) -> list[Any]:
 
 @dataclass
 class Record:
-    """A record file and what it holds."""
+    """A record file and what it holds (read once: the properties are computed once)."""
 
     file: RecordFile
     doc: Document
 
-    @property
+    @cached_property
     def data(self) -> dict[str, Any]:
         return self.doc.data if isinstance(self.doc.data, dict) else {}
 
@@ -62,19 +63,19 @@ class Record:
     def path(self) -> str:
         return self.file.path
 
-    @property
+    @cached_property
     def id(self) -> str:
         return as_str(self.data.get("id")) or self.file.stem
 
-    @property
+    @cached_property
     def kind(self) -> str | None:
         return as_str(self.data.get("kind"))
 
-    @property
+    @cached_property
     def date(self) -> date | None:
         return as_date(self.data.get("date"))
 
-    @property
+    @cached_property
     def relation(self) -> tuple[str | None, str | None]:
         rel = as_dict(self.data.get("relation"))
         return as_str(rel.get("type")), as_str(rel.get("of"))

@@ -243,6 +243,13 @@ class SchemaSet:
             self._validators[name] = Draft202012Validator(schema, format_checker=self._formats)
         return self._validators[name]
 
+    def gate(self, name: str) -> Any:
+        """A fast pass/fail check for `name` (see `Gate`); None where there is none."""
+        key = f"gate:{name}"
+        if key not in self._validators:
+            self._validators[key] = Gate(self.validator(name).schema) if FAST else None
+        return self._validators[key]
+
     def editor_schemas(self) -> dict[str, dict[str, Any]]:
         """Standalone schemas for editors (yaml-language-server), by file name."""
         out = {
@@ -252,6 +259,55 @@ class SchemaSet:
         for kind in self.kinds.values():
             out[f"{kind.name}.schema.json"] = kind.schema
         return out
+
+
+# The fast paths (this gate, and the worker pool of validate) can be switched
+# off: tests run the broken corpus both ways and compare the findings.
+FAST = True
+
+
+class Gate:
+    """fastjsonschema as a pass/fail gate in front of jsonschema's full error reports.
+
+    It passes a document only when jsonschema would find nothing: fastjsonschema
+    checks everything our schemas say except a `format` on a number, so the
+    money fields are checked here as well. A document that fails the gate is
+    validated again by jsonschema for its located, explained findings.
+    """
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        import fastjsonschema
+
+        plain = {k: v for k, v in schema.items() if k != "$schema"}  # the 2020-12 subset we use is draft-07 too
+        self._check = fastjsonschema.compile(plain, formats={"date": is_date, "email": is_email, "money": is_money})
+        self._error = fastjsonschema.JsonSchemaException
+        self._money = _money_paths(schema)
+
+    def passes(self, data: Any) -> bool:
+        try:
+            self._check(data)
+        except self._error:
+            return False
+        return all(is_money(v) for path in self._money for v in _at(data, path))
+
+
+def _money_paths(schema: dict[str, Any], path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [path] if schema.get("format") == "money" else []
+    for name, sub in schema.get("properties", {}).items():
+        found += _money_paths(sub, (*path, name)) if isinstance(sub, dict) else []
+    items = schema.get("items")
+    if isinstance(items, dict):
+        found += _money_paths(items, (*path, "*"))
+    return found
+
+
+def _at(data: Any, path: tuple[str, ...]) -> list[Any]:
+    if not path:
+        return [data]
+    head, rest = path[0], path[1:]
+    if head == "*":
+        return [v for item in data for v in _at(item, rest)] if isinstance(data, list) else []
+    return _at(data[head], rest) if isinstance(data, dict) and head in data else []
 
 
 def _make_kind(name: str, doc: dict[str, Any], source: str, flatten: Any, envelope: dict[str, Any]) -> Kind:

@@ -6,18 +6,22 @@ archive-wide rules -> sorted findings. Nothing here writes a file.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from cardctl import dossiers, seal
+from cardctl import layout, schemas, seal
 from cardctl.archive import Archive
-from cardctl.errors import CannotRun, UsageError
+from cardctl.errors import UsageError
 from cardctl.problems import Problem
+from cardctl.model import Card
 from cardctl.rules import Context, DossierView, amounts, customers, people, placement, references
 from cardctl.rules.schema import card_problems, record_problems, settings_problems
 
 DossierRule = Callable[[Context, DossierView], Iterable[Problem]]
-ArchiveRule = Callable[[Context], Iterable[Problem]]
+ArchiveRule = Callable[[list[customers.Identity], customers.CardOf], Iterable[Problem]]
 
 DOSSIER_RULES: tuple[DossierRule, ...] = (
     placement.card_in_its_folder,
@@ -28,14 +32,18 @@ DOSSIER_RULES: tuple[DossierRule, ...] = (
     references.related_records,
     references.attachments,
     people.staff_listed,
+    customers.uscc_check_character,
     amounts.order_totals,
     amounts.period_order,
 )
+# Rules across customers see only each card's identity (not the records):
+# 10 000 of them fit in memory, and they are collected from the workers.
 ARCHIVE_RULES: tuple[ArchiveRule, ...] = (
     customers.duplicate_identities,
     customers.similar_names,
-    customers.uscc_check_character,
 )
+# Below this many dossiers, starting worker processes costs more than it saves.
+POOL_MIN_DOSSIERS = 400
 
 
 def scope_of(archive: Archive, paths: Sequence[str]) -> set[str] | None:
@@ -73,6 +81,43 @@ def check_dossier(ctx: Context, view: DossierView) -> list[Problem]:
     return problems
 
 
+@dataclass
+class DossierResult:
+    """What the main process keeps of one checked dossier."""
+
+    problems: list[Problem]
+    identity: customers.Identity | None
+    files: layout.Dossier | None  # only when the archive has closed years (for the sealed-volume checks)
+
+
+_ARCHIVE: Archive | None = None  # the archive the worker processes check (inherited by fork)
+
+
+def _check_one(customer: str) -> DossierResult:
+    archive = _ARCHIVE
+    assert archive is not None
+    files, problems = layout.scan_one(archive.root, customer)
+    card = archive.card(customer) if files.card else None
+    view = DossierView(files, card, archive.records(files))
+    problems += check_dossier(Context(archive), view)
+    who = customers.identity(card) if card is not None and card.doc.ok else None
+    return DossierResult(problems, who, files if seal.sealed_years(archive) else None)
+
+
+def _results(archive: Archive, ids: list[str]) -> Iterator[DossierResult]:
+    """Check each dossier, in worker processes when there are many and the fast path is on."""
+    global _ARCHIVE
+    _ARCHIVE = archive
+    workers = min(os.cpu_count() or 1, 8)
+    if not schemas.FAST or len(ids) < POOL_MIN_DOSSIERS or workers < 2 or "fork" not in mp.get_all_start_methods():
+        yield from map(_check_one, ids)
+        return
+    for name in ["card", *archive.schemas.kinds]:  # compile once here; the workers inherit them
+        archive.schemas.gate(name)
+    with mp.get_context("fork").Pool(workers) as pool:
+        yield from pool.imap(_check_one, ids, chunksize=32)
+
+
 def scope_since(archive: Archive, rev: str) -> set[str] | None:
     """The dossiers touched since `rev` (commits, staged, unstaged and untracked files).
 
@@ -89,7 +134,7 @@ def scope_since(archive: Archive, rev: str) -> set[str] | None:
             parts = p.split("/")
             if parts[0] == "customers" and len(parts) >= 3:
                 scope.add(parts[1])
-            elif parts[0] not in ("catalogue",) and not p.startswith("."):
+            elif parts[0] != "catalogue" and not p.startswith("."):
                 return None
     return scope
 
@@ -100,15 +145,28 @@ def check(archive: Archive, paths: Sequence[str] = (), changed_since: str | None
     if changed_since is not None:
         since = scope_since(archive, changed_since)
         scope = None if since is None or (paths and scope is None) else (since | (scope or set()))
-    tree, views, cards = dossiers.load(archive, scope)
+    tree = layout.scan(archive.root, only=set())  # the top level; dossiers are walked by their workers
     problems = list(tree.problems)
     problems += archive.settings_doc.problems + settings_problems(archive)
     problems += archive.schemas.problems
-    ctx = Context(archive, cards, views)
-    for view in views:
-        problems += check_dossier(ctx, view)
+    all_ids = archive.customer_ids()
+    ids = [c for c in all_ids if scope is None or c in scope]
+    found: list[customers.Identity] = []
+    for result in _results(archive, ids):
+        problems += result.problems
+        if result.identity is not None:
+            found.append(result.identity)
+        if result.files is not None:
+            tree.dossiers[result.files.customer] = result.files
+    in_scope = set(ids)
+    found += [customers.identity(c) for c in archive.cards() if c.customer not in in_scope and c.doc.ok] if scope is not None else []
+    cards: dict[str, Card] = {}
+
+    def card_of(customer: str) -> Card:
+        return cards.setdefault(customer, archive.card(customer))
+
     for rule in ARCHIVE_RULES:
-        problems += rule(ctx)
+        problems += rule(found, card_of)
     problems += seal.check(archive, tree, only=scope)
     if scope is not None:
         problems = [p for p in problems if _dossier_of(p.path) in scope]

@@ -1,9 +1,9 @@
-"""The one place that configures ruamel.yaml.
+"""YAML files of the archive: reading them for checks, editing them in place, writing them.
 
-Three jobs, three configurations:
+Three jobs:
 
 * `read_document` reads an archive file into plain, JSON-shaped data with the
-  C-backed safe loader (YAML 1.2: `no` stays a string): dates stay ISO strings
+  libyaml core loader of yamlcore.py (YAML 1.2: `no` stays a string): dates stay ISO strings
   so that an impossible date such as 2025-02-30 is a finding from the schema,
   not a crash in the loader, and decimals load as `Decimal` so that money is
   exact. Everything wrong with the file itself becomes a `Problem`.
@@ -21,47 +21,20 @@ import io
 import os
 import tempfile
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.constructor import SafeConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
-from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.error import YAMLError as RoundTripError
 
+from cardctl import yamlcore
 from cardctl.problems import Problem
+from cardctl.yamlcore import MappingNode, MarkedYAMLError, Node, ReaderError, SequenceNode, YAMLError
 
 # A record is a few hundred bytes; a file this large is an attack or an accident.
 MAX_BYTES = 5 * 1024 * 1024
-MAX_DEPTH = 64
-
-
-class _PlainConstructor(SafeConstructor):
-    """Safe constructor that keeps dates as text and decimals exact."""
-
-    def construct_decimal(self, node: Node) -> Any:
-        text = str(node.value).replace("_", "")
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            return SafeConstructor.construct_yaml_float(self, node)
-        # .inf / .nan stay floats; the money format rejects them.
-        return value if value.is_finite() else float(value)
-
-
-_PlainConstructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
-_PlainConstructor.add_constructor("tag:yaml.org,2002:float", _PlainConstructor.construct_decimal)
-
-
-def _fast_yaml() -> YAML:
-    yaml = YAML(typ="safe", pure=False)
-    yaml.Constructor = _PlainConstructor
-    return yaml
-
-
-_FAST = _fast_yaml()
+MAX_DEPTH = yamlcore.MAX_DEPTH
 
 
 def _pos(offset_text: str, offset: int) -> tuple[int, int]:
@@ -149,7 +122,7 @@ def _syntax_problem(path: str, text: str, exc: YAMLError) -> Problem:
 def _scan_events(text: str, path: str) -> list[Problem]:
     """Anchors, aliases and explicit tags, which the safe loader would accept."""
     problems: list[Problem] = []
-    for event in _FAST.parse(text):
+    for event in yamlcore.events(text):
         anchor = getattr(event, "anchor", None)
         name = type(event).__name__
         if name == "AliasEvent":
@@ -162,11 +135,6 @@ def _scan_events(text: str, path: str) -> list[Problem]:
     return problems
 
 
-class _TooDeep(Exception):
-    def __init__(self, trail: list[Any]) -> None:
-        self.trail = trail
-
-
 def yaml_spelling(value: Any) -> str:
     if value is None:
         return "null"
@@ -175,24 +143,38 @@ def yaml_spelling(value: Any) -> str:
     return str(value)
 
 
-def _check_keys(data: Any, path: str, locate: Locator, trail: list[Any], depth: int = 0) -> list[Problem]:
+def _deep_position(text: str) -> tuple[int, int]:
+    """Where the top-level value that nests too deeply starts (the parser itself is not recursive)."""
+    depth, start = 0, (1, 1)
+    for event in yamlcore.events(text):
+        name = type(event).__name__
+        if name in ("MappingStartEvent", "SequenceStartEvent"):
+            depth += 1
+            if depth == 2:
+                start = _mark(event.start_mark)
+            if depth > MAX_DEPTH:
+                return start
+        elif name in ("MappingEndEvent", "SequenceEndEvent"):
+            depth -= 1
+    return start
+
+
+def _check_keys(data: Any, path: str, locate: Locator, trail: list[Any]) -> list[Problem]:
     """Keys must be strings: `1:` beside `"1":` are not the same key to a reader.
 
     A key that is not a string is reported and dropped, so that the checks
     after this one see only the keys a person would call by name.
     """
-    if depth > MAX_DEPTH:
-        raise _TooDeep(trail)
     problems: list[Problem] = []
     if isinstance(data, dict):
         for key in [k for k in data if not isinstance(k, str)]:
             problems.append(Problem(path, *locate.key(trail + [key]), "F111", f"key {yaml_spelling(key)} is not a string; quote it"))
             del data[key]
         for key, value in data.items():
-            problems += _check_keys(value, path, locate, trail + [key], depth + 1)
+            problems += _check_keys(value, path, locate, trail + [key])
     elif isinstance(data, list):
         for i, value in enumerate(data):
-            problems += _check_keys(value, path, locate, trail + [i], depth + 1)
+            problems += _check_keys(value, path, locate, trail + [i])
     return problems
 
 
@@ -242,11 +224,12 @@ def read_document(raw: bytes, path: str) -> Document:
             scanned = _scan_events(text, path)
             if scanned:
                 return Document(path, text, None, problems + scanned)
-        data = _FAST.load(text)
+        data, odd_keys = yamlcore.load(text)
     except YAMLError as exc:
         return Document(path, text, None, problems + [_syntax_problem(path, text, exc)])
-    except RecursionError:
-        return Document(path, text, None, problems + [Problem(path, 1, 1, "F112", "nested too deeply to read")])
+    except (RecursionError, yamlcore.TooDeep):
+        line, col = _deep_position(text)
+        return Document(path, text, None, problems + [Problem(path, line, col, "F112", f"nested more than {MAX_DEPTH} levels deep")])
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. a number too large
         return Document(path, text, None, problems + [Problem(path, 1, 1, "F104", f"YAML value cannot be read: {exc}")])
     doc = Document(path, text, data, problems)
@@ -255,15 +238,8 @@ def read_document(raw: bytes, path: str) -> Document:
     elif not isinstance(data, dict):
         problems.append(Problem(path, 1, 1, "F110", f"top level is a {_type_name(data)}; an archive file holds a mapping of keys to values"))
         doc.data = None
-    else:
-        try:
-            problems += _check_keys(data, path, doc.locate, [])
-        except _TooDeep as deep:
-            problems.append(Problem(path, *doc.locate.value(deep.trail[:1]), "F112", f"nested more than {MAX_DEPTH} levels deep"))
-            doc.data = None
-        except RecursionError:
-            problems.append(Problem(path, 1, 1, "F112", f"nested more than {MAX_DEPTH} levels deep"))
-            doc.data = None
+    elif odd_keys:
+        problems += _check_keys(data, path, doc.locate, [])
     return doc
 
 
@@ -300,7 +276,7 @@ class Locator:
         if not self._composed:
             self._composed = True
             try:
-                self._root = _FAST.compose(self._text)
+                self._root = yamlcore.compose(self._text)
             except (YAMLError, RecursionError):
                 self._root = None
         return self._root
@@ -397,7 +373,7 @@ def parse_scalar(text: str) -> Any:
     yaml = rt_yaml()
     try:
         return yaml.load(text) if text.strip() else None
-    except YAMLError as exc:
+    except RoundTripError as exc:
         raise ValueError(str(getattr(exc, "problem", None) or exc)) from None
 
 

@@ -106,3 +106,10 @@ def test_atomic_write_replaces_whole_file_and_leaves_no_temp(tmp_path: Path) -> 
 def test_problem_sorting_is_by_path_then_line() -> None:
     ps = [Problem("b.yaml", 1, 1, "F104", "x"), Problem("a.yaml", 9, 1, "F104", "x"), Problem("a.yaml", 2, 5, "F104", "x")]
     assert [(p.path, p.line) for p in sorted(ps)] == [("a.yaml", 2), ("a.yaml", 9), ("b.yaml", 1)]
+
+
+def test_a_relative_archive_root_reads_the_same(base: Path, monkeypatch) -> None:
+    from cardctl.validate import check
+
+    monkeypatch.chdir(base)
+    assert check(Archive(Path("."))) == [] == check(Archive(base))

@@ -44,7 +44,5 @@ class DossierView:
 @dataclass
 class Context:
     archive: Archive
-    cards: list[Card]  # every card of the archive (archive-wide rules need them all)
-    dossiers: list[DossierView]  # the dossiers being checked
     # attachments a write command is about to copy in: archive path -> source file
     pending: dict[str, Path] = field(default_factory=dict)

@@ -1,0 +1,63 @@
+"""The fast reader gives exactly ruamel.yaml's documents (YAML 1.2 core), on every file we have."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import SafeConstructor
+
+from cardctl import yamlcore
+from conftest import CORPUS, EXAMPLE
+
+
+class _Reference(SafeConstructor):
+    def construct_decimal(self, node):  # type: ignore[no-untyped-def]
+        try:
+            value = Decimal(str(node.value).replace("_", ""))
+        except InvalidOperation:
+            return SafeConstructor.construct_yaml_float(self, node)
+        return value if value.is_finite() else float(value)
+
+
+_Reference.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
+_Reference.add_constructor("tag:yaml.org,2002:float", _Reference.construct_decimal)
+RUAMEL = YAML(typ="safe", pure=False)
+RUAMEL.Constructor = _Reference
+
+FILES = sorted(p for root in (EXAMPLE, CORPUS) for p in root.rglob("*.yaml") if p.is_file() and not p.is_symlink())
+
+
+def _read(loader, text: str):  # type: ignore[no-untyped-def]
+    try:
+        return ("ok", loader(text))
+    except yamlcore.TooDeep:  # cardctl's own limit (F112); ruamel reads on
+        return ("deep", None)
+    except Exception as exc:  # both raise for the same broken files
+        return ("error", type(exc).__name__ == "DuplicateKeyError" or "duplicate" in str(exc))
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.relative_to(p.parents[3]).as_posix() for p in FILES])
+def test_same_document_as_ruamel(path: Path) -> None:
+    try:
+        text = path.read_bytes().decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
+    except UnicodeDecodeError:
+        pytest.skip("not UTF-8: stopped before any loader")
+    ours, theirs = _read(lambda t: yamlcore.load(t)[0], text), _read(RUAMEL.load, text)
+    if ours[0] == "ok" and theirs[0] == "ok":
+        assert repr(ours[1]) == repr(theirs[1])
+    elif "&" in text or "*" in text or "!" in text or ours[0] == "deep":
+        pass  # anchors, aliases and tags are refused before either loader runs
+    else:
+        assert ours[0] == theirs[0]
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("a: no", "no"), ("a: on", "on"), ("a: 010", 10), ("a: 0o10", 8), ("a: 0x1F", 31), ("a: 1_000", 1000), ("a: 2025-03-02", "2025-03-02"),
+    ("a: 1.50", Decimal("1.50")), ("a: ~", None), ("a: True", True), ("a: yes", "yes"), ("a: 1e3", Decimal("1E+3")), ("a: 12:30", "12:30"),
+])
+def test_core_schema_scalars(text: str, value: object) -> None:
+    assert yamlcore.load(text)[0] == {"a": value}
+    assert repr(yamlcore.load(text)[0]) == repr(RUAMEL.load(text))
