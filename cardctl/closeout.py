@@ -97,53 +97,108 @@ def volume_reference(template: str, **fields: Any) -> str:
     return head.format(**fields)
 
 
-def plan(archive: Archive, views: list[DossierView], year: int, allow_pending: bool = False) -> ClosePlan:
+@dataclass
+class DossierPlan:
+    volumes: list[Volume]
+    late: list[Record]  # dated after the year end, placed by their own date
+    pending: list[Record]  # requests still waiting for a reply
+
+
+def plan_dossier(archive: Archive, view: DossierView, year: int) -> DossierPlan:
+    """The volumes of one dossier for `year`: grouped, ordered, numbered, coded, paged."""
     settings = archive.settings
     kinds = archive.schemas.kinds
     closed = settings.closed_years
+    out = DossierPlan([], [], [])
+    name = (view.card.get("name") if view.card else None) or view.customer
+    for category in CATEGORIES:
+        records = [r for r in view.records if r.file.category == category and r.file.year == str(year) and r.doc.ok]
+        groups: dict[tuple[str, bool], list[Item]] = {}
+        waiting: dict[tuple[str, bool], list[Record]] = {}
+        for rec in records:
+            placed = filing.filing_year(rec, view.by_id, view.replies, closed)
+            rule = placed[1] if placed else "date"
+            if rec.date and rec.date.year > year and rule in ("date", "reply"):
+                out.late.append(rec)
+            kind = kinds.get(rec.kind or "")
+            retention = filing.retention_of(rec, kind.retention if kind else "D10", settings.retention)
+            secret = rec.data.get("classification") == "top-secret"
+            groups.setdefault((retention, secret), []).append(Item(rec, rule))
+            if rec.data.get("expects_reply") is True and not view.replies.get(rec.id):
+                out.pending.append(rec)
+                waiting.setdefault((retention, secret), []).append(rec)
+        for retention in ("Y", "D30", "D10"):
+            next_number = 1
+            for secret in (False, True):  # a top-secret volume continues the numbering
+                items = groups.get((retention, secret))
+                if not items:
+                    continue
+                vol = Volume(view.customer, name, category, year, retention, secret, pending=waiting.get((retention, secret), []))
+                by_record = {i.record.id: i for i in items}
+                vol.items = [by_record[r.id] for r in ordering.in_order([i.record for i in items])]
+                fields = {"fonds": settings.fonds, "year": year, "retention": retention, "customer": view.customer,
+                          "category_no": category_no(category), "category": category}
+                vol.reference = volume_reference(settings.reference, **fields) + ("·JM" if secret else "")
+                page = 1
+                for item in vol.items:
+                    item.number = next_number
+                    item.reference = reference(settings.reference, item=next_number, **fields)
+                    item.page = page
+                    page += _pages(item.record)
+                    next_number += 1
+                out.volumes.append(vol)
+    return out
+
+
+@dataclass(frozen=True)
+class PlannedVolume:
+    """A volume as the close needs it after planning: small enough to come back from a worker."""
+
+    path: str
+    rendering: str
+    reference: str
+    retention: str
+    top_secret: bool
+    pages: int
+    items: tuple[tuple[int, str, str, str, int], ...]  # (number, reference, record id, rule, page)
+    files: dict[str, bytes]  # the volume file and its printable copy (empty in a dry run)
+    digest: str  # over the manifest
+
+
+@dataclass
+class DossierOutcome:
+    volumes: list[PlannedVolume]
+    late: list[str]  # "path: dated YYYY-MM-DD"
+    pending: list[str]  # paths of requests waiting for a reply
+
+
+def plan_and_render(archive: Archive, view: DossierView, year: int, people: tuple[str, str, date] | None) -> DossierOutcome:
+    """Plan one dossier's volumes and, given the people and the day, render their files."""
+    planned = plan_dossier(archive, view, year)
+    volumes = []
+    for vol in planned.volumes:
+        files = volume_files(archive, vol, *people) if people is not None else {}
+        digest = manifest_digest(manifest(archive.root, vol)) if people is None else _digest_of(files[vol.path])
+        items = tuple((i.number, i.reference, i.record.id, i.rule, i.page) for i in vol.items)
+        volumes.append(PlannedVolume(vol.path, vol.rendering, vol.reference, vol.retention, vol.top_secret, vol.pages, items, files, digest))
+    return DossierOutcome(volumes, [f"{r.path}: dated {r.date}" for r in planned.late], [r.path for r in planned.pending])
+
+
+def _digest_of(volume_file: bytes) -> str:
+    found = re.search(r"^digest: ([0-9a-f]{64})", volume_file.decode("utf-8"), re.MULTILINE)
+    return found.group(1) if found else ""
+
+
+def plan(archive: Archive, views: list[DossierView], year: int, allow_pending: bool = False) -> ClosePlan:
+    """The whole year's plan from loaded dossiers (for callers that hold them in memory)."""
     volumes: list[Volume] = []
     late: list[Record] = []
     pending: list[Record] = []
     for view in views:
-        name = (view.card.get("name") if view.card else None) or view.customer
-        for category in CATEGORIES:
-            records = [r for r in view.records if r.file.category == category and r.file.year == str(year) and r.doc.ok]
-            if not records:
-                continue
-            groups: dict[tuple[str, bool], list[Item]] = {}
-            waiting: dict[tuple[str, bool], list[Record]] = {}
-            for rec in records:
-                placed = filing.filing_year(rec, view.by_id, view.replies, closed)
-                rule = placed[1] if placed else "date"
-                if rec.date and rec.date.year > year and rule in ("date", "reply"):
-                    late.append(rec)
-                kind = kinds.get(rec.kind or "")
-                retention = filing.retention_of(rec, kind.retention if kind else "D10", settings.retention)
-                secret = rec.data.get("classification") == "top-secret"
-                groups.setdefault((retention, secret), []).append(Item(rec, rule))
-                if rec.data.get("expects_reply") is True and not view.replies.get(rec.id):
-                    pending.append(rec)
-                    waiting.setdefault((retention, secret), []).append(rec)
-            for retention in ("Y", "D30", "D10"):
-                next_number = 1
-                for secret in (False, True):  # a top-secret volume continues the numbering
-                    items = groups.get((retention, secret))
-                    if not items:
-                        continue
-                    vol = Volume(view.customer, name, category, year, retention, secret, pending=waiting.get((retention, secret), []))
-                    by_record = {i.record.id: i for i in items}
-                    vol.items = [by_record[r.id] for r in ordering.in_order([i.record for i in items])]
-                    fields = {"fonds": settings.fonds, "year": year, "retention": retention, "customer": view.customer,
-                              "category_no": category_no(category), "category": category}
-                    vol.reference = volume_reference(settings.reference, **fields) + ("·JM" if secret else "")
-                    page = 1
-                    for item in vol.items:
-                        item.number = next_number
-                        item.reference = reference(settings.reference, item=next_number, **fields)
-                        item.page = page
-                        page += _pages(item.record)
-                        next_number += 1
-                    volumes.append(vol)
+        part = plan_dossier(archive, view, year)
+        volumes += part.volumes
+        late += part.late
+        pending += part.pending
     codes: dict[str, int] = {}
     for vol in volumes:
         for item in vol.items:
@@ -267,10 +322,10 @@ def render_markdown(doc: dict[str, Any]) -> str:
 
 
 def volume_files(archive: Archive, vol: Volume, compiler: str, checker: str, today: date) -> dict[str, bytes]:
-    from cardctl.yamlio import dump_new
+    from cardctl.yamlio import dump_generated
 
     doc = volume_document(archive, vol, compiler, checker, today)
-    return {vol.path: with_comments(dump_new(doc)).encode("utf-8"), vol.rendering: render_markdown(doc).encode("utf-8")}
+    return {vol.path: with_comments(dump_generated(doc)).encode("utf-8"), vol.rendering: render_markdown(doc).encode("utf-8")}
 
 
 def seal_digest(volumes: list[dict[str, Any]]) -> str:
@@ -279,19 +334,17 @@ def seal_digest(volumes: list[dict[str, Any]]) -> str:
     return sha256_bytes("".join(lines).encode("utf-8"))
 
 
-def seal_document(archive: Archive, year: int, files: dict[str, bytes], volumes: list[Volume], compiler: str, checker: str, today: date) -> dict[str, Any]:
+def seal_document(archive: Archive, year: int, volumes: list[PlannedVolume], compiler: str, checker: str, today: date) -> dict[str, Any]:
     entries = []
     for vol in sorted(volumes, key=lambda v: v.path):
-        text = files[vol.path].decode("utf-8")
-        digest = re.search(r"^digest: ([0-9a-f]{64})", text, re.MULTILINE)
         entries.append({
             "path": vol.path,
             "reference": vol.reference,
             "items": len(vol.items),
             "pages": vol.pages,
-            "digest": digest.group(1) if digest else "",
-            "file_sha256": sha256_bytes(files[vol.path]),
-            "rendering_sha256": sha256_bytes(files[vol.rendering]),
+            "digest": vol.digest,
+            "file_sha256": sha256_bytes(vol.files[vol.path]),
+            "rendering_sha256": sha256_bytes(vol.files[vol.rendering]),
         })
     return {
         "year": year,

@@ -10,6 +10,8 @@ command again; on a closed year it verifies and changes nothing.
 from __future__ import annotations
 
 import fnmatch
+import os
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -19,7 +21,7 @@ from cardctl.errors import CannotRun, CardctlError, UsageError
 from cardctl.locate import SETTINGS_FILE
 from cardctl.problems import Problem, has_errors
 from cardctl.writes import WritePlan
-from cardctl.yamlio import RoundTrip, dump_new
+from cardctl.yamlio import RoundTrip, dump_generated
 
 
 class Refused(CardctlError):
@@ -37,7 +39,7 @@ class Refused(CardctlError):
 class CloseResult:
     year: int
     state: str  # closed | finished | verified | planned
-    plan: closeout.ClosePlan | None = None
+    volumes: list[closeout.PlannedVolume] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     digest: str = ""
@@ -102,23 +104,33 @@ def close(
     found = [p for p in check(archive) if not any(fnmatch.fnmatch(p.path, pat) for pat in mine)]
     if has_errors(found):
         raise Refused(f"cannot close {year}: the archive has errors; fix them first", [p for p in found if p.severity == "error"])
-    _, views, _ = dossiers.load(archive)
-    plan = closeout.plan(archive, views, year, allow_pending)
-    lines = [f"{r.path}: dated {r.date} but filed in {year}" for r in plan.late]
-    lines += [f"{r.path}: request waits for its reply (--allow-pending seals it in {year})" for r in plan.pending]
-    lines += [f"reference code {code} is given to more than one item; make the `reference` template include every field" for code in plan.duplicates]
+    people = None if dry_run else (compiler, checker, today)
+
+    def plan_one(arc: Archive, customer: str) -> closeout.DossierOutcome:
+        return closeout.plan_and_render(arc, dossiers.view(arc, customer)[0], year, people)
+
+    volumes: list[closeout.PlannedVolume] = []
+    lines: list[str] = []
+    for outcome in dossiers.each(archive, archive.customer_ids(), plan_one):
+        volumes += outcome.volumes
+        lines += [f"{late} but filed in {year}" for late in outcome.late]
+        if not allow_pending:
+            lines += [f"{path}: request waits for its reply (--allow-pending seals it in {year})" for path in outcome.pending]
+    codes = Counter(item[1] for vol in volumes for item in vol.items)
+    lines += [f"reference code {code} is given to more than one item; make the `reference` template include every field"
+              for code, n in sorted(codes.items()) if n > 1]
     if lines:
         raise Refused(f"cannot close {year}: {len(lines)} document(s) must be dealt with first", lines=lines)
     if dry_run:
-        return CloseResult(year, "planned", plan)
+        return CloseResult(year, "planned", volumes)
 
-    files: dict[str, bytes] = {}
-    for vol in plan.volumes:
-        files.update(closeout.volume_files(archive, vol, compiler, checker, today))
-    sealed = closeout.seal_document(archive, year, files, plan.volumes, compiler, checker, today)
-    files[seal.seal_path(year)] = dump_new(sealed).encode("utf-8")
-    # Volumes and the seal first; closed_years last: until it is written the close has not happened.
-    WritePlan(archive.root, replace=files).apply()
+    files: dict[str, bytes] = {path: data for vol in volumes for path, data in vol.files.items()}
+    sealed = closeout.seal_document(archive, year, volumes, compiler, checker, today)
+    files[seal.seal_path(year)] = dump_generated(sealed).encode("utf-8")
+    # Volumes and the seal first, synced to disk in one go; closed_years last:
+    # until it is written, the close has not happened.
+    WritePlan(archive.root, replace=files).apply(durable=False)
+    os.sync()
     rt = RoundTrip(archive.settings_doc.text or "")
     years = sorted({*archive.settings.closed_years, year})
     from ruamel.yaml.comments import CommentedSeq
@@ -134,7 +146,7 @@ def close(
     archive = Archive(archive.root)
     written = sorted(files) + [SETTINGS_FILE] + _refresh_catalogue(archive)
     result = _finish(archive, year, commit=commit, sign=sign, written=written)
-    result.plan = plan
+    result.volumes = volumes
     result.state = "closed"
     return result
 
@@ -170,4 +182,4 @@ def _finish(archive: Archive, year: int, *, commit: bool, sign: bool, written: l
             gitrepo.create_tag(archive.root, tag, f"close {year}: {items} items sealed\n\nseal digest: sha256:{digest}\n", sign=sign)
     problems = seal.verify(archive, [year]) if commit else seal.check(archive, dossiers.load(archive)[0], [year])
     state = "finished" if (commit_id or written) else "verified"
-    return CloseResult(year, state, None, sorted(set(written)), problems, digest, commit_id)
+    return CloseResult(year, state, [], sorted(set(written)), problems, digest, commit_id)

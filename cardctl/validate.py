@@ -6,15 +6,13 @@ archive-wide rules -> sorted findings. Nothing here writes a file.
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cardctl import layout, schemas, seal
+from cardctl import dossiers, layout, seal
 from cardctl.archive import Archive
-from cardctl.errors import UsageError
+from cardctl.errors import CannotRun, UsageError
 from cardctl.problems import Problem
 from cardctl.model import Card
 from cardctl.rules import Context, DossierView, amounts, customers, people, placement, references
@@ -42,8 +40,6 @@ ARCHIVE_RULES: tuple[ArchiveRule, ...] = (
     customers.duplicate_identities,
     customers.similar_names,
 )
-# Below this many dossiers, starting worker processes costs more than it saves.
-POOL_MIN_DOSSIERS = 400
 
 
 def scope_of(archive: Archive, paths: Sequence[str]) -> set[str] | None:
@@ -90,32 +86,17 @@ class DossierResult:
     files: layout.Dossier | None  # only when the archive has closed years (for the sealed-volume checks)
 
 
-_ARCHIVE: Archive | None = None  # the archive the worker processes check (inherited by fork)
-
-
-def _check_one(customer: str) -> DossierResult:
-    archive = _ARCHIVE
-    assert archive is not None
-    files, problems = layout.scan_one(archive.root, customer)
-    card = archive.card(customer) if files.card else None
-    view = DossierView(files, card, archive.records(files))
+def _check_one(archive: Archive, customer: str) -> DossierResult:
+    view, problems = dossiers.view(archive, customer)
     problems += check_dossier(Context(archive), view)
+    card = view.card
     who = customers.identity(card) if card is not None and card.doc.ok else None
-    return DossierResult(problems, who, files if seal.sealed_years(archive) else None)
+    return DossierResult(problems, who, view.files if seal.sealed_years(archive) else None)
 
 
-def _results(archive: Archive, ids: list[str]) -> Iterator[DossierResult]:
-    """Check each dossier, in worker processes when there are many and the fast path is on."""
-    global _ARCHIVE
-    _ARCHIVE = archive
-    workers = min(os.cpu_count() or 1, 8)
-    if not schemas.FAST or len(ids) < POOL_MIN_DOSSIERS or workers < 2 or "fork" not in mp.get_all_start_methods():
-        yield from map(_check_one, ids)
-        return
-    for name in ["card", *archive.schemas.kinds]:  # compile once here; the workers inherit them
+def compile_gates(archive: Archive) -> None:
+    for name in ["card", *archive.schemas.kinds]:
         archive.schemas.gate(name)
-    with mp.get_context("fork").Pool(workers) as pool:
-        yield from pool.imap(_check_one, ids, chunksize=32)
 
 
 def scope_since(archive: Archive, rev: str) -> set[str] | None:
@@ -152,7 +133,7 @@ def check(archive: Archive, paths: Sequence[str] = (), changed_since: str | None
     all_ids = archive.customer_ids()
     ids = [c for c in all_ids if scope is None or c in scope]
     found: list[customers.Identity] = []
-    for result in _results(archive, ids):
+    for result in dossiers.each(archive, ids, _check_one, prepare=lambda: compile_gates(archive)):
         problems += result.problems
         if result.identity is not None:
             found.append(result.identity)

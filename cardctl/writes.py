@@ -37,7 +37,8 @@ class WritePlan:
         """Written paths plus the places files moved away from (what a commit must include)."""
         return sorted({*self.written, *self.move})
 
-    def apply(self) -> None:
+    def apply(self, durable: bool = True) -> None:
+        """Write everything; with `durable=False`, files are not synced one by one (call os.sync() after)."""
         try:
             for target, source in sorted(self.copy.items()):
                 if not (self.root / target).exists():  # else: the same bytes, planned as a reuse
@@ -49,7 +50,7 @@ class WritePlan:
                     raise AlreadyExists(target)
                 os.rename(self.root / source, dest)
             for target, data in sorted(self.replace.items()):
-                atomic_write(self.root / target, data)
+                atomic_write(self.root / target, data, durable=durable)
             for target, data in sorted(self.create.items()):
                 atomic_write(self.root / target, data, exclusive=True)
         except OSError as exc:

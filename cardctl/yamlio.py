@@ -28,6 +28,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError as RoundTripError
 
+import yaml
+
 from cardctl import yamlcore
 from cardctl.problems import Problem
 from cardctl.yamlcore import MappingNode, MarkedYAMLError, Node, ReaderError, SequenceNode, YAMLError
@@ -395,7 +397,7 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def atomic_write(path: Path, data: bytes, *, exclusive: bool = False) -> None:
+def atomic_write(path: Path, data: bytes, *, exclusive: bool = False, durable: bool = True) -> None:
     """Write `data` to `path` so that readers see the old file or the new one, never half.
 
     The temporary file lives in the same folder (so the rename is atomic) and
@@ -412,7 +414,8 @@ def atomic_write(path: Path, data: bytes, *, exclusive: bool = False) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:  # bulk writers sync once at the end instead
+                os.fsync(handle.fileno())
         if exclusive:
             try:
                 os.link(tmp, path)
@@ -460,3 +463,19 @@ def dump_new(data: dict[str, Any]) -> str:
     yaml = rt_yaml(2, 2)
     yaml.representer.add_representer(Decimal, _represent_decimal)
     return dump_rt(yaml, _plain_dates(data))
+
+
+class _GeneratedDumper(yaml.CSafeDumper):  # type: ignore[misc,name-defined]
+    """libyaml's emitter for files cardctl generates in bulk (volumes, seals)."""
+
+
+_GeneratedDumper.add_representer(Decimal, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:float", format(value, "f")))
+
+
+def dump_generated(data: dict[str, Any]) -> str:
+    """Generated files (thousands at a close): libyaml's emitter, block style, keys in order.
+
+    ruamel.yaml's round-trip emitter (dump_new) takes about 20 ms a volume;
+    this takes well under one. Dates are quoted here, which reads the same.
+    """
+    return yaml.dump(data, Dumper=_GeneratedDumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=4096)

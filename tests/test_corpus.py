@@ -79,12 +79,12 @@ def test_cases_are_byte_exact_in_git() -> None:
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_fast_path_equals_plain_path(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The schema gate and the worker pool change the speed, never the findings."""
-    from cardctl import schemas, validate
+    from cardctl import dossiers, schemas
 
     root = build_case(case, tmp_path / "archive")
     monkeypatch.setattr(schemas, "FAST", False)
     plain = check(Archive(root))
     monkeypatch.setattr(schemas, "FAST", True)
-    monkeypatch.setattr(validate, "POOL_MIN_DOSSIERS", 0)  # the pool even for two dossiers
+    monkeypatch.setattr(dossiers, "POOL_MIN_DOSSIERS", 0)  # the pool even for two dossiers
     fast = check(Archive(root))
     assert fast == plain

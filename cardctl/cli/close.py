@@ -12,21 +12,19 @@ from cardctl.cli.common import ProblemFormat, TextJson, err, out, state
 from cardctl.problems import has_errors
 
 
-def _plan_json(plan: Any) -> list[dict[str, Any]]:
+def _plan_json(volumes: list[Any]) -> list[dict[str, Any]]:
     return [
         {"path": v.path, "reference": v.reference, "retention": v.retention, "top_secret": v.top_secret, "pages": v.pages,
-         "items": [{"number": i.number, "reference": i.reference, "record": i.record.id, "path": i.record.path, "rule": i.rule, "page": i.page}
-                   for i in v.items]}
-        for v in plan.volumes
+         "items": [{"number": n, "reference": ref, "record": rid, "rule": rule, "page": page} for n, ref, rid, rule, page in v.items]}
+        for v in volumes
     ]
 
 
-def _plan_text(plan: Any) -> str:
+def _plan_text(volumes: list[Any]) -> str:
     lines = []
-    for v in plan.volumes:
+    for v in volumes:
         lines.append(f"{v.path}  {v.reference}  {len(v.items)} items, {v.pages} pages")
-        for i in v.items:
-            lines.append(f"  {i.number:04d}  {i.reference}  {i.record.id}  ({i.rule})")
+        lines += [f"  {n:04d}  {ref}  {rid}  ({rule})" for n, ref, rid, rule, _ in v.items]
     return "\n".join(lines)
 
 
@@ -52,20 +50,20 @@ def register(app: typer.Typer) -> None:
             out(render.problems(refused.problems, "text"))
             out("\n".join(refused.lines))
             raise
-        if result.state == "planned" and result.plan is not None:
-            items = sum(len(v.items) for v in result.plan.volumes)
+        if result.state == "planned":
+            items = sum(len(v.items) for v in result.volumes)
             if fmt is TextJson.json:
-                out(render.to_json({"year": year, "volumes": _plan_json(result.plan)}))
+                out(render.to_json({"year": year, "volumes": _plan_json(result.volumes)}))
             else:
-                out(_plan_text(result.plan))
-            err(f"close {year} (dry run): {len(result.plan.volumes)} volumes, {items} items; nothing was written")
+                out(_plan_text(result.volumes))
+            err(f"close {year} (dry run): {len(result.volumes)} volumes, {items} items; nothing was written")
             return 0
         out(render.problems(result.problems, "text"))
         if fmt is TextJson.json:
             out(render.to_json({"year": year, "state": result.state, "digest": result.digest, "commit": result.commit, "files": result.files,
                                 "findings": [p.as_dict() for p in result.problems]}))
         if result.state == "closed":
-            volumes = len(result.plan.volumes) if result.plan else 0
+            volumes = len(result.volumes)
             tag = "" if no_commit else f"; tagged {seal.TAG.format(year=year)}"
             err(f"closed {year}: {volumes} volumes sealed, seal digest sha256:{result.digest}{tag}")
         elif result.state == "finished":
