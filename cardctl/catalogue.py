@@ -96,33 +96,38 @@ def dossier_markdown(archive: Archive, view: DossierView, references: dict[str, 
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def register_csv(archive: Archive, views: list[DossierView]) -> str:
+def register_row(archive: Archive, view: DossierView) -> list[str] | None:
+    """One row of register.csv (None for a dossier whose card cannot be read)."""
+    if view.card is None or not view.card.doc.ok:
+        return None
+    data = view.card.data
+    plan = schedule.plan(data, view.records, archive.settings)
+    counts = {c: sum(1 for r in view.records if r.file.category == c) for c in CATEGORIES}
+    credit = data.get("credit") if isinstance(data.get("credit"), dict) else {}
+    row = {
+        **{k: as_str(data.get(k)) for k in ("name", "type", "status", "grade", "region", "route", "owner", "since")},
+        "id": view.customer,
+        "credit_grade": as_str(credit.get("grade")),
+        "last_contact": plan.last_contact.isoformat() if plan.last_contact else None,
+        "next_contact": plan.next.date.isoformat() if plan.next else None,
+        **counts,
+    }
+    return ["" if row[c] is None else str(row[c]) for c in REGISTER_COLUMNS]
+
+
+def register_csv(rows: list[list[str]]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(REGISTER_COLUMNS)
-    for view in sorted(views, key=lambda v: v.customer):
-        if view.card is None or not view.card.doc.ok:
-            continue
-        data = view.card.data
-        plan = schedule.plan(data, view.records, archive.settings)
-        counts = {c: sum(1 for r in view.records if r.file.category == c) for c in CATEGORIES}
-        credit = data.get("credit") if isinstance(data.get("credit"), dict) else {}
-        row = {
-            **{k: as_str(data.get(k)) for k in ("name", "type", "status", "grade", "region", "route", "owner", "since")},
-            "id": view.customer,
-            "credit_grade": as_str(credit.get("grade")),
-            "last_contact": plan.last_contact.isoformat() if plan.last_contact else None,
-            "next_contact": plan.next.date.isoformat() if plan.next else None,
-            **counts,
-        }
-        writer.writerow(["" if row[c] is None else row[c] for c in REGISTER_COLUMNS])
+    writer.writerows(rows)
     return BOM + buf.getvalue()
 
 
-def sealed_references(root: Path) -> dict[str, str]:
-    """Record id -> its final reference code (档号), from the sealed volumes."""
+def sealed_references(root: Path, volumes: list[str]) -> dict[str, str]:
+    """Record id -> its final reference code (档号), from a dossier's sealed volume files."""
     refs: dict[str, str] = {}
-    for path in sorted(root.glob("customers/*/*/[0-9][0-9][0-9][0-9]/VOLUME-*.yaml")):
+    for rel in sorted(v for v in volumes if v.endswith(".yaml")):
+        path = root / rel
         doc = read_document(path.read_bytes(), path.name)
         for entry in as_list(doc.data.get("catalogue") if doc.ok else None):
             record, code = as_str(as_dict(entry).get("record")), as_str(as_dict(entry).get("reference"))
@@ -136,11 +141,22 @@ class Catalogue:
     files: dict[str, bytes] = field(default_factory=dict)  # path -> expected bytes
 
 
-def build(archive: Archive, views: list[DossierView], references: dict[str, str] | None = None) -> Catalogue:
+def build(archive: Archive) -> Catalogue:
+    """The whole catalogue, one dossier at a time (in worker processes for a large archive)."""
+    from cardctl import dossiers
+
+    def one(arc: Archive, customer: str) -> tuple[str, bytes, list[str] | None]:
+        view = dossiers.view(arc, customer)[0]
+        references = sealed_references(arc.root, view.files.volumes)
+        return customer, dossier_markdown(arc, view, references).encode("utf-8"), register_row(arc, view)
+
     cat = Catalogue()
-    cat.files[REGISTER] = register_csv(archive, views).encode("utf-8")
-    for view in views:
-        cat.files[f"catalogue/{view.customer}.md"] = dossier_markdown(archive, view, references).encode("utf-8")
+    rows = []
+    for customer, markdown, row in dossiers.each(archive, archive.customer_ids(), one):
+        cat.files[f"catalogue/{customer}.md"] = markdown
+        if row is not None:
+            rows.append(row)
+    cat.files[REGISTER] = register_csv(rows).encode("utf-8")
     return cat
 
 

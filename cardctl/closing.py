@@ -155,8 +155,7 @@ def _refresh_catalogue(archive: Archive) -> list[str]:
     """Bring a committed catalogue up to date with the new reference codes."""
     if not (archive.root / catalogue.REGISTER).is_file():
         return []
-    _, views, _ = dossiers.load(archive)
-    cat = catalogue.build(archive, views, catalogue.sealed_references(archive.root))
+    cat = catalogue.build(archive)
     return catalogue.write(archive.root, cat, catalogue.compare(archive.root, cat))
 
 

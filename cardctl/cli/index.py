@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cardctl import catalogue, dossiers
+from cardctl import catalogue
 from cardctl.cli.common import err, out, state
 
 
@@ -19,8 +19,7 @@ def register(app: typer.Typer) -> None:
         """Write the catalogue: catalogue/register.csv and one catalogue/<customer>.md per dossier."""
         archive = state(ctx).archive()
         archive.require_sound_settings()
-        _, views, _ = dossiers.load(archive)
-        cat = catalogue.build(archive, views, catalogue.sealed_references(archive.root))
+        cat = catalogue.build(archive)
         diffs = catalogue.compare(archive.root, cat)
         if check:
             for diff in diffs:
