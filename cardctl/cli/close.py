@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from cardctl import closing, render, seal
+from cardctl import render
 from cardctl.cli.common import ProblemFormat, TextJson, err, out, state
 from cardctl.problems import has_errors
 
@@ -42,6 +42,8 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[TextJson, typer.Option("--format", help="text or json.")] = TextJson.text,
     ) -> int:
         """Bind the year's records into fixed, numbered, sealed volumes; commit and tag close/YEAR."""
+        from cardctl import closing, seal
+
         archive = state(ctx).archive()
         try:
             result = closing.close(archive, year, by=by, checker=checker, today=date.today(), dry_run=dry_run,
@@ -79,6 +81,8 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[ProblemFormat, typer.Option("--format", help="text, json or github.")] = ProblemFormat.text,
     ) -> int:
         """Fixity check of closed years: manifests, seal digests, and the tree of tag close/YEAR."""
+        from cardctl import seal
+
         archive = state(ctx).archive()
         years = sorted(seal.sealed_years(archive)) if year is None else [year]
         if year is not None and year not in seal.sealed_years(archive):

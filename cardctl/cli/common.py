@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 import typer
 
 from cardctl import render
-from cardctl.archive import Archive
 from cardctl.errors import UsageError
 from cardctl.problems import Problem
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the CLI imports the library only in the commands that use it
+    from cardctl.archive import Archive
     from cardctl.customers import WriteResult
     from cardctl.writes import WritePlan
 
@@ -26,6 +26,8 @@ class State:
     archive_path: str | None = None
 
     def archive(self) -> Archive:
+        from cardctl.archive import Archive
+
         return Archive.find(self.archive_path)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from cardctl import customers, render
+from cardctl import render
 from cardctl.categories import CATEGORIES
 from cardctl.cli.common import CommitFlag, TableFormat, TextJson, err, finish, out, parse_date, state
 
@@ -67,6 +67,8 @@ def add_command(
     fmt: Annotated[TextJson, typer.Option("--format", help="text or json.")] = TextJson.text,
 ) -> int:
     """Open a new dossier with its card; prints the new customer id."""
+    from cardctl import customers
+
     from datetime import date
 
     fields = {
@@ -97,6 +99,8 @@ def list_command(
     fmt: Annotated[TableFormat, typer.Option("--format", help="text, csv or json.")] = TableFormat.text,
 ) -> int:
     """The customer register, filtered."""
+    from cardctl import customers
+
     filters = {"status": _value(status), "grade": _value(grade), "region": region, "owner": owner, "type": _value(type_)}
     rows, unreadable = customers.list_customers(state(ctx).archive(), filters)
     for cid in unreadable:
@@ -141,6 +145,8 @@ def show_command(
     fmt: Annotated[TextJson, typer.Option("--format", help="text or json.")] = TextJson.text,
 ) -> int:
     """The card, records per category, last and next contact."""
+    from cardctl import customers
+
     archive = state(ctx).archive()
     shown = customers.show(archive, customers.find(archive, customer), personal=personal)
     out(render.to_json(shown) if fmt is TextJson.json else _show_text(shown, personal))
@@ -157,6 +163,8 @@ def set_command(
     fmt: Annotated[TextJson, typer.Option("--format", help="text or json.")] = TextJson.text,
 ) -> int:
     """Edit the card in place; comments, key order and quoting are kept."""
+    from cardctl import customers
+
     archive = state(ctx).archive()
     cid = customers.find(archive, customer)
     result, plan = customers.set_fields(archive, cid, assignments or [], unset or [])

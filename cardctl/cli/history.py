@@ -7,9 +7,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from cardctl import changes, gitrepo, render
+from cardctl import render
 from cardctl.cli.common import TextJson, out, state
-from cardctl.customers import find
 from cardctl.errors import CannotRun, UsageError
 
 
@@ -21,6 +20,8 @@ class DiffFormat(str, Enum):
 
 def _revisions(root: Any, revs: list[str]) -> tuple[str, str | None, str, str]:
     """(base commit, target commit or None for the work tree, and how to show each)."""
+    from cardctl import gitrepo
+
     if gitrepo.repo_root(root) is None:
         raise CannotRun(f"{root} is not in a git repository")
     if len(revs) == 1 and ".." in revs[0]:
@@ -41,6 +42,8 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[DiffFormat, typer.Option("--format", help="text, json, or markdown (for a pull-request comment).")] = DiffFormat.text,
     ) -> int:
         """What changed, in archive terms: customers, card fields, records, attachments, sealed volumes."""
+        from cardctl import changes
+
         archive = state(ctx).archive()
         base, target, base_name, target_name = _revisions(archive.root, revs or [])
         found = changes.compare(archive.root, base, target, archive.schemas.kinds)
@@ -60,6 +63,9 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[TextJson, typer.Option("--format", help="text or json.")] = TextJson.text,
     ) -> int:
         """The dossier's history from git: date, author, subject, and what changed."""
+        from cardctl import changes, gitrepo
+        from cardctl.customers import find
+
         archive = state(ctx).archive()
         if gitrepo.repo_root(archive.root) is None:
             raise CannotRun(f"{archive.root} is not in a git repository")

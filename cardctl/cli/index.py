@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from cardctl import catalogue
 from cardctl.cli.common import err, out, state
 
 
@@ -17,6 +16,8 @@ def register(app: typer.Typer) -> None:
         check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 when the catalogue on disk is stale.")] = False,
     ) -> int:
         """Write the catalogue: catalogue/register.csv and one catalogue/<customer>.md per dossier."""
+        from cardctl import catalogue
+
         archive = state(ctx).archive()
         archive.require_sound_settings()
         cat = catalogue.build(archive)

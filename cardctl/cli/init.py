@@ -7,7 +7,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from cardctl import scaffold
 from cardctl.cli.common import out
 
 
@@ -20,6 +19,8 @@ def register(app: typer.Typer) -> None:
         no_git: Annotated[bool, typer.Option("--no-git", help="Do not create a git repository.")] = False,
     ) -> int:
         """Create a new archive: settings, folders, .gitattributes, editor schema files, git init."""
+        from cardctl import scaffold
+
         files = scaffold.init(path, name=name, fonds=fonds, use_git=not no_git)
         out(f"created archive in {path.resolve()}")
         for rel in files:

@@ -13,18 +13,16 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from cardctl import assign, records, template
-from cardctl.archive import Archive
 from cardctl.cli.common import CommitFlag, TextJson, default_author, finish, parse_date, state
-from cardctl.customers import find
 from cardctl.errors import Rejected, UsageError
-from cardctl.yamlio import dump_new, read_document
 
 app = typer.Typer(help="File records: contracts, orders, credit papers, shipments, service records ...", no_args_is_help=True)
 
 
 def plain(data: dict[str, Any], source: str) -> dict[str, Any]:
     """Any YAML-ish values as the archive reads them (dates as text, money exact)."""
+    from cardctl.yamlio import dump_new, read_document
+
     doc = read_document(dump_new(data).encode("utf-8"), source)
     if doc.problems or not isinstance(doc.data, dict):
         raise Rejected(f"cannot read the fields from {source}", doc.problems)
@@ -33,6 +31,8 @@ def plain(data: dict[str, Any], source: str) -> dict[str, Any]:
 
 def read_input(path: str) -> dict[str, Any]:
     """--from FILE: YAML or JSON (JSON is YAML); `-` reads standard input."""
+    from cardctl.yamlio import read_document
+
     if path == "-":
         raw, source = sys.stdin.buffer.read(), "<stdin>"
     else:
@@ -50,6 +50,9 @@ def read_input(path: str) -> dict[str, Any]:
 
 def edit(kind: Any, customer: str, prefilled: dict[str, Any]) -> dict[str, Any]:
     """Open $VISUAL / $EDITOR on a commented template; an empty or unchanged file aborts."""
+    from cardctl import template
+    from cardctl.yamlio import read_document
+
     text = template.render(kind, customer, prefilled)
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     with tempfile.TemporaryDirectory(prefix="cardctl-") as tmp:
@@ -76,6 +79,7 @@ def edit(kind: Any, customer: str, prefilled: dict[str, Any]) -> dict[str, Any]:
 
 
 def describe(fields: dict[str, Any]) -> str:
+
     title = fields.get("title")
     return f" {title}" if isinstance(title, str) else ""
 
@@ -96,6 +100,10 @@ def add_command(
     fmt: Annotated[TextJson, typer.Option("--format", help="text or json.")] = TextJson.text,
 ) -> int:
     """File a record; the category and year folder follow from its kind and dates."""
+    from cardctl import assign, records
+    from cardctl.archive import Archive
+    from cardctl.customers import find
+
     archive: Archive = state(ctx).archive()
     cid = find(archive, customer)
     kind_info = records.kind_named(archive, kind)

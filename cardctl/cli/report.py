@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cardctl import dossiers, render
+from cardctl import render
 from cardctl.cli.common import TableFormat, out, parse_date, state
 from cardctl.reports import Report
 
@@ -31,6 +31,7 @@ def _show(rep: Report, fmt: TableFormat) -> int:
 
 
 def _day(value: str | None) -> date:
+
     return date.fromisoformat(value) if value else date.today()
 
 
@@ -39,6 +40,8 @@ def due_command(ctx: typer.Context, as_of: Annotated[Optional[str], AsOf] = None
                 owner: Annotated[Optional[str], typer.Option("--owner", help="Only this rep's customers.")] = None,
                 fmt: Annotated[TableFormat, Fmt] = TableFormat.text) -> int:
     """Customers whose next contact is due or overdue, most overdue first."""
+    from cardctl import dossiers
+
     from cardctl.reports import due
 
     archive = state(ctx).archive()
@@ -51,6 +54,8 @@ def composition_command(ctx: typer.Context, by: Annotated[By, typer.Option("--by
                         year: Annotated[Optional[int], typer.Option("--year", help="Sales of this year (default this year).")] = None,
                         fmt: Annotated[TableFormat, Fmt] = TableFormat.text) -> int:
     """Sales share by grade, region, product or customer type, from orders and contracts."""
+    from cardctl import dossiers
+
     from cardctl.reports import composition
 
     archive = state(ctx).archive()
@@ -61,6 +66,8 @@ def composition_command(ctx: typer.Context, by: Annotated[By, typer.Option("--by
 @app.command("credit")
 def credit_command(ctx: typer.Context, as_of: Annotated[Optional[str], AsOf] = None, fmt: Annotated[TableFormat, Fmt] = TableFormat.text) -> int:
     """Credit limit, outstanding, utilisation and the oldest unpaid invoice; over the limit first."""
+    from cardctl import dossiers
+
     from cardctl.reports import credit
 
     archive = state(ctx).archive()
@@ -71,6 +78,8 @@ def credit_command(ctx: typer.Context, as_of: Annotated[Optional[str], AsOf] = N
 @app.command("risk")
 def risk_command(ctx: typer.Context, as_of: Annotated[Optional[str], AsOf] = None, fmt: Annotated[TableFormat, Fmt] = TableFormat.text) -> int:
     """Bad-customer candidates: no business, old arrears, status bad; with the evidence."""
+    from cardctl import dossiers
+
     from cardctl.reports import risk
 
     archive = state(ctx).archive()
@@ -82,6 +91,8 @@ def risk_command(ctx: typer.Context, as_of: Annotated[Optional[str], AsOf] = Non
 def satisfaction_command(ctx: typer.Context, year: Annotated[Optional[int], typer.Option("--year", help="Surveys of this year (default all).")] = None,
                          fmt: Annotated[TableFormat, Fmt] = TableFormat.text) -> int:
     """Survey results per item, and the unhappy answers without a follow-up."""
+    from cardctl import dossiers
+
     from cardctl.reports import satisfaction
 
     archive = state(ctx).archive()

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from cardctl import render
-from cardctl.archive import Archive
 from cardctl.cli.common import ProblemFormat, State, err, out, state
+
 from cardctl.errors import CannotRun
 from cardctl.locate import ENV_VAR
 from cardctl.problems import has_errors
-from cardctl.validate import check
+
+if TYPE_CHECKING:
+    from cardctl.archive import Archive
 
 
 def _archive_for(st: State, paths: list[str]) -> Archive:
     """The archive around the working folder, or else around the first PATH given."""
+    from cardctl.archive import Archive
+
     try:
         return st.archive()
     except CannotRun:
@@ -40,6 +44,8 @@ def register(app: typer.Typer) -> None:
 
         Exit 0 when there is no error, 1 when there are errors (warnings alone exit 0).
         """
+        from cardctl.validate import check
+
         archive = _archive_for(state(ctx), paths or [])
         found = check(archive, paths or (), changed_since=changed_since)
         out(render.problems(found, fmt.value))

@@ -8,10 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from cardctl import records, visits
 from cardctl.cli.common import CommitFlag, TextJson, default_author, err, finish, parse_date, state
 from cardctl.cli.customer import Intent
-from cardctl.customers import find
 
 app = typer.Typer(help="Record visits, calls and other contacts.", no_args_is_help=True)
 
@@ -46,6 +44,9 @@ def add_command(
     fmt: Annotated[TextJson, typer.Option("--format", help="text or json.")] = TextJson.text,
 ) -> int:
     """Record a visit, call or other contact (the handbook's visit report)."""
+    from cardctl import records, visits
+    from cardctl.customers import find
+
     archive = state(ctx).archive()
     cid = find(archive, customer)
     given = {

@@ -1,0 +1,217 @@
+"""The cardctl benchmark: every target of issue 7 measured in one run.
+
+    .venv/bin/python bench/run.py            # 10 000 customers, 300 000 records
+    .venv/bin/python bench/run.py --small    # 1 000 customers, 30 000 records, for a quick look
+    .venv/bin/python bench/run.py --write-docs   # also record the table in docs/performance.md
+
+The archives are generated once under bench/.data/ (git-ignored) and kept as
+git repositories; every measurement is the median of --repeat runs of the
+installed `cardctl` as a user runs it, and ratios compare numbers of the same
+run on the same machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent
+BIN = Path(sys.executable).parent
+CARDCTL = str(BIN / "cardctl")
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402
+
+
+def sh(args: list[str], cwd: Path, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env)
+    if check and result.returncode not in (0,):
+        raise SystemExit(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    return result
+
+
+def timed(args: list[str], cwd: Path, repeat: int, before: object = None, ok: tuple[int, ...] = (0,)) -> float:
+    """Median wall time of a command (seconds)."""
+    times = []
+    for _ in range(repeat):
+        if callable(before):
+            before()
+        start = time.perf_counter()
+        result = subprocess.run(args, cwd=cwd, capture_output=True, text=True)
+        times.append(time.perf_counter() - start)
+        if result.returncode not in ok:
+            raise SystemExit(f"{' '.join(args)} failed ({result.returncode}): {result.stderr[-1500:]}")
+    return statistics.median(times)
+
+
+def peak_rss_mb(args: list[str], cwd: Path) -> float:
+    """Peak resident memory of a command and its worker processes (the largest of them)."""
+    probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], capture_output=True); "
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = sh([sys.executable, "-c", probe, *args], cwd)
+    return int(out.stdout.strip()) / 1024
+
+
+def prepare(root: Path, customers: int, records: int) -> Path:
+    archive = root / "archive"
+    if (archive / ".git").is_dir():
+        return archive
+    if root.exists():
+        shutil.rmtree(root)
+    print(f"generating {customers} customers / {records} records in {archive} ...", flush=True)
+    generate(archive, customers, records)
+    sh(["git", "init", "-q"], archive)
+    sh(["git", "config", "user.name", "王芳"], archive)
+    sh(["git", "config", "user.email", "bench@example.com"], archive)
+    sh(["git", "add", "-A"], archive)
+    sh(["git", "commit", "-qm", "benchmark archive"], archive)
+    return archive
+
+
+def record_files(archive: Path) -> list[Path]:
+    return sorted(p for p in (archive / "customers").glob("*/*/*/*.yaml") if not p.name.startswith("VOLUME-"))
+
+
+def floor_rate(archive: Path, files: list[Path]) -> float:
+    """Read + parse every record file, one process: the floor any validator stands on."""
+    listing = archive.parent / "files.txt"
+    listing.write_text("\n".join(map(str, files)), encoding="utf-8")
+    script = ("import sys, time; from cardctl import yamlcore\n"
+              "paths = open(sys.argv[1], encoding='utf-8').read().split('\\n')\n"
+              "t = time.perf_counter()\n"
+              "for p in paths:\n    yamlcore.load(open(p, 'rb').read().decode('utf-8'))\n"
+              "print(len(paths) / (time.perf_counter() - t))")
+    return float(sh([sys.executable, "-c", script, str(listing)], archive).stdout)
+
+
+def check_jsonschema_rate(archive: Path, files: list[Path], sample: int) -> tuple[float, int]:
+    """check-jsonschema (one process at a time) on record files with cardctl's schemas, files per second."""
+    exe = BIN / "check-jsonschema"
+    if not exe.exists():
+        raise SystemExit("check-jsonschema is not installed: pip install -e '.[bench]'")
+    schema_dir = archive.parent / "schemas"
+    schema_dir.mkdir(exist_ok=True)
+    from cardctl.schemas import SchemaSet
+
+    for name, schema in SchemaSet().editor_schemas().items():
+        (schema_dir / name).write_text(json.dumps(schema, ensure_ascii=False), encoding="utf-8")
+    chosen = files[:: max(1, len(files) // sample)][:sample]
+    by_kind: dict[str, list[str]] = {}
+    for path in chosen:
+        kind = re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}-(.+)-[0-9a-z]+$", path.stem).group(1)  # type: ignore[union-attr]
+        by_kind.setdefault(kind, []).append(str(path))
+    start = time.perf_counter()
+    for kind, paths in by_kind.items():
+        for i in range(0, len(paths), 2000):
+            subprocess.run([str(exe), "--schemafile", str(schema_dir / f"{kind}.schema.json"), *paths[i : i + 2000]],
+                           cwd=archive, capture_output=True, text=True)
+    return len(chosen) / (time.perf_counter() - start), len(chosen)
+
+
+def touch_three(archive: Path) -> list[Path]:
+    files = record_files(archive)
+    chosen = [files[len(files) // 4], files[len(files) // 2], files[3 * len(files) // 4]]
+    for path in chosen:
+        path.write_text(path.read_text(encoding="utf-8") + "notes: 基准测试改动\n", encoding="utf-8")
+    return chosen
+
+
+def restore(archive: Path) -> None:
+    sh(["git", "checkout", "-q", "--", "customers"], archive)
+    sh(["git", "clean", "-qfd", "--", "customers"], archive)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="cardctl benchmark")
+    parser.add_argument("--small", action="store_true", help="1 000 customers / 30 000 records")
+    parser.add_argument("--customers", type=int)
+    parser.add_argument("--records", type=int)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sample", type=int, default=20000, help="record files given to check-jsonschema")
+    parser.add_argument("--write-docs", action="store_true", help="write the table into docs/performance.md")
+    args = parser.parse_args()
+    customers = args.customers or (1000 if args.small else 10_000)
+    records = args.records or (30_000 if args.small else 300_000)
+    data = HERE / ".data"
+    big = prepare(data / f"{customers}x{records}", customers, records)
+    small = prepare(data / "10x300", 10, 300)
+    files = record_files(big)
+    r = args.repeat
+    print(f"measuring on {len(files)} record files ...", flush=True)
+
+    if sh([CARDCTL, "validate"], big, check=False).returncode != 0:
+        raise SystemExit("the benchmark archive does not validate clean; regenerate it (delete bench/.data)")
+    m: dict[str, float] = {}
+    m["git status"] = timed(["git", "status", "--porcelain"], big, r)
+    m["read+parse floor, files/s"] = floor_rate(big, files)
+    m["check-jsonschema, files/s"], sampled = check_jsonschema_rate(big, files, args.sample)
+    m["validate cold"] = timed([CARDCTL, "validate"], big, r)
+    m["validate warm"] = timed([CARDCTL, "validate"], big, r)
+    m["validate, files/s"] = len(files) / m["validate cold"]
+    m["validate, 10 customers"] = timed([CARDCTL, "validate"], small, r)
+    touch_three(big)
+    m["validate --changed-since (3 files)"] = timed([CARDCTL, "validate", "--changed-since", "HEAD"], big, r)
+    restore(big)
+    shutil.rmtree(big / "catalogue", ignore_errors=True)
+    m["index"] = timed([CARDCTL, "index"], big, 1, before=lambda: shutil.rmtree(big / "catalogue", ignore_errors=True))
+    touch_three(big)
+    m["index after 3 changes"] = timed([CARDCTL, "index"], big, r)
+    restore(big)
+    shutil.rmtree(big / "catalogue", ignore_errors=True)
+    for name, root in (("big", big), ("small", small)):
+        m[f"visit add ({name})"] = timed([CARDCTL, "visit", "add", "KH00001" if name == "big" else "KH00002", "--date", "2025-06-01",
+                                          "--summary", "基准拜访", "--by", "王芳"], root, max(r, 5))
+        m[f"record add ({name})"] = timed([CARDCTL, "record", "add", "KH00001" if name == "big" else "KH00002", "complaint", "--date", "2025-06-02",
+                                           "--title", "基准投诉", "--set", "summary=测试", "--by", "王芳"], root, max(r, 5))
+        restore(root)
+    m["close one year"] = timed([CARDCTL, "close", "2016", "--checker", "李娜"], big, 1)
+    sh(["git", "reset", "-q", "--hard", "HEAD~1"], big)
+    sh(["git", "tag", "-d", "close/2016"], big)
+    m["cardctl --help"] = timed([CARDCTL, "--help"], big, max(r, 5))
+    m["python -c 'import typer'"] = timed([sys.executable, "-c", "import typer"], big, max(r, 5))
+    m["peak memory, MB"] = peak_rss_mb([CARDCTL, "validate"], big)
+
+    targets = [
+        ("cold validate vs check-jsonschema (files/s)", m["validate, files/s"] / m["check-jsonschema, files/s"], ">=", 8.0),
+        ("warm validate / git status", m["validate warm"] / m["git status"], "<=", 3.0),
+        ("--changed-since (3 files) / validate of 10 customers", m["validate --changed-since (3 files)"] / m["validate, 10 customers"], "<=", 2.0),
+        ("visit add: big / 10 customers", m["visit add (big)"] / m["visit add (small)"], "<=", 1.2),
+        ("record add: big / 10 customers", m["record add (big)"] / m["record add (small)"], "<=", 1.2),
+        ("index / cold validate", m["index"] / m["validate cold"], "<=", 2.0),
+        ("close / cold validate", m["close one year"] / m["validate cold"], "<=", 2.0),
+        ("index after 3 changes / git status", m["index after 3 changes"] / m["git status"], "<=", 3.0),
+        ("cardctl --help / import typer", m["cardctl --help"] / m["python -c 'import typer'"], "<=", 2.0),
+        ("peak memory (MB)", m["peak memory, MB"], "<=", 300.0),
+    ]
+    lines = [f"Benchmark of {len(files)} record files ({customers} customers), {platform.machine()} {os.cpu_count()} cores, "
+             f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}; medians of {r} runs; "
+             f"check-jsonschema on {sampled} of the files.", "",
+             "| measurement | value |", "|---|---|"]
+    lines += [f"| {k} | {v:.3f} |" if v < 100 else f"| {k} | {v:,.0f} |" for k, v in m.items()]
+    lines += ["", "| target | ratio | goal | holds |", "|---|---|---|---|"]
+    for name, value, op, goal in targets:
+        holds = value >= goal if op == ">=" else value <= goal
+        lines.append(f"| {name} | {value:.2f} | {op} {goal:g} | {'yes' if holds else '**no**'} |")
+    table = "\n".join(lines)
+    print(table)
+    if args.write_docs:
+        doc = PROJECT / "docs" / "performance.md"
+        text = doc.read_text(encoding="utf-8")
+        start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+        text = text.split(start)[0] + f"{start}\n{table}\n{end}" + text.split(end)[1]
+        doc.write_text(text, encoding="utf-8")
+        print(f"wrote {doc}")
+
+
+if __name__ == "__main__":
+    main()
