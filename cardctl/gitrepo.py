@@ -272,3 +272,25 @@ def history(root: Path, path: str) -> list[dict[str, str]]:
         sha, parents, day, author, subject = entry.split("\0")
         commits.append({"id": sha, "parent": parents.split(" ")[0] if parents else EMPTY_TREE, "date": day, "author": author, "subject": subject})
     return commits
+
+
+def card_blobs(root: Path) -> dict[str, str]:
+    """customers/<id>/card.yaml -> git's object id of its committed or staged content."""
+    repo = _repo(root)
+    top = Path(repo.working_tree_dir)
+    out = repo.git.ls_files("-s", "-z", "--", f":(glob){os.path.relpath(root / 'customers', top)}/*/card.yaml")
+    blobs = {}
+    for entry in out.split("\0"):
+        if entry:
+            meta, path = entry.split("\t", 1)
+            blobs[os.path.relpath(top / path, root)] = meta.split()[1]
+    return blobs
+
+
+def changed_cards(root: Path) -> set[str]:
+    """Cards whose work-tree content may differ from the index: modified or untracked."""
+    repo = _repo(root)
+    top = Path(repo.working_tree_dir)
+    spec = f":(glob){os.path.relpath(root / 'customers', top)}/*/card.yaml"
+    out = repo.git.status("--porcelain=v1", "-z", "--untracked-files=all", "--", spec)
+    return {os.path.relpath(top / e[3:], root) for e in out.split("\0") if len(e) > 3}

@@ -140,7 +140,10 @@ def check(archive: Archive, paths: Sequence[str] = (), changed_since: str | None
         if result.files is not None:
             tree.dossiers[result.files.customer] = result.files
     in_scope = set(ids)
-    found += [customers.identity(c) for c in archive.cards() if c.customer not in in_scope and c.doc.ok] if scope is not None else []
+    if scope is not None:
+        from cardctl import cache
+
+        found += cache.identities(archive, skip=in_scope)
     cards: dict[str, Card] = {}
 
     def card_of(customer: str) -> Card:

@@ -1,0 +1,54 @@
+"""The identity cache of partial checks: a speed-up that never changes a finding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cardctl.cache import FILE
+from conftest import git, write_tree
+
+PHONE = '"+86 21 5888 0000"'
+
+
+def _card(cid: str, name: str, phone: str) -> str:
+    return f"id: {cid}\nname: {name}\ntype: company\nstatus: prospect\nsince: 2025-01-01\nphone: {phone}\n"
+
+
+def test_partial_check_sees_duplicates_with_untouched_cards_through_the_cache(repo: Path, cli) -> None:
+    write_tree(repo, {"customers/KH0003/card.yaml": _card("KH0003", "新客户", '"021-5888 0000"')})
+    first = cli("validate", "customers/KH0003", cwd=repo)
+    assert "customers/KH0003/card.yaml:6:8: D503 phone number 021-5888 0000 is also on the card of KH0001" in first.out
+    assert (repo / FILE).is_file()
+    again = cli("validate", "customers/KH0003", cwd=repo)
+    assert again.out == first.out and again.code == first.code == 1
+
+
+def test_a_card_changed_in_the_work_tree_is_read_afresh(repo: Path, cli) -> None:
+    write_tree(repo, {"customers/KH0003/card.yaml": _card("KH0003", "新客户", '"0571-1234 5678"')})
+    assert cli("validate", "customers/KH0003", cwd=repo).code == 0  # fills the cache
+    card = repo / "customers/KH0002/card.yaml"
+    card.write_text(card.read_text(encoding="utf-8") + 'phone: "0571-12345678"\n', encoding="utf-8")
+    result = cli("validate", "customers/KH0003", cwd=repo)
+    assert "D503 phone number 0571-1234 5678 is also on the card of KH0002" in result.out
+
+
+def test_a_broken_or_foreign_cache_is_ignored(repo: Path, cli) -> None:
+    write_tree(repo, {"customers/KH0003/card.yaml": _card("KH0003", "新客户", '"021-58880000"')})
+    expected = cli("validate", "customers/KH0003", cwd=repo).out
+    for junk in ("{not json", '{"stamp": "1 0.0.0 x", "entries": {}}', '{"stamp": null}', '[1, 2]'):
+        (repo / FILE).write_text(junk, encoding="utf-8")
+        assert cli("validate", "customers/KH0003", cwd=repo).out == expected
+    # a forged entry under the right stamp cannot hide a duplicate of a card changed since
+    assert "D503" in expected
+
+
+def test_cache_is_not_committed(tmp_path: Path, cli) -> None:
+    root = tmp_path / "arc"
+    cli("init", str(root), "--fonds", "Z1", cwd=tmp_path)
+    cli("customer", "add", "--name", "甲", "--phone", "021-1", cwd=root)
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "a")
+    cli("customer", "add", "--name", "乙", cwd=root)
+    cli("validate", "customers/KH0002", cwd=root)
+    assert (root / FILE).is_file()
+    assert ".cardctl" not in git(root, "status", "--porcelain")
