@@ -111,6 +111,7 @@ def body(kind: str, rng: random.Random, ids: dict[str, list[str]]) -> list[str]:
 def generate(out: Path, customers: int, records: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
+    (out / ".gitignore").write_text(".cardctl/\n", encoding="utf-8")
     (out / "cardctl.yaml").write_text(f"cardctl: 1\nname: 基准测试客户档案\nfonds: Z999\ncustodian: 王芳\nstaff: [{', '.join(STAFF)}]\n", encoding="utf-8")
     names = list(KINDS)
     weights = [KINDS[k][1] for k in names]

@@ -52,7 +52,7 @@ def own_outputs(year: int) -> list[str]:
 
 
 def _foreign_changes(archive: Archive, year: int) -> list[str]:
-    patterns = own_outputs(year)
+    patterns = [*own_outputs(year), ".cardctl/*"]  # cardctl's own cache is never a change
     return [p for p in gitrepo.dirty_paths(archive.root) if not any(fnmatch.fnmatch(p, pat) for pat in patterns)]
 
 

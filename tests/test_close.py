@@ -196,3 +196,8 @@ def test_ci_examples_validate_and_close() -> None:
     assert github.data["on"]["schedule"] == [{"cron": "0 1 2 1 *"}]
     gitlab = read_document((PROJECT / "examples/ci/gitlab/.gitlab-ci.yml").read_bytes(), ".gitlab-ci.yml")
     assert gitlab.problems == [] and 'cardctl close "$year"' in " ".join(gitlab.data["close-year"]["script"])
+
+
+def test_cardctl_cache_does_not_block_a_close(small: Path, cli) -> None:
+    write_tree(small, {".cardctl/cache/identities.json": "{}"})  # no .gitignore in this archive
+    assert cli("close", "2024", *CHECKER, cwd=small).code == 0
