@@ -152,7 +152,7 @@ def build(archive: Archive) -> Catalogue:
 
     cat = Catalogue()
     rows = []
-    for customer, markdown, row in dossiers.each(archive, archive.customer_ids(), one):
+    for customer, markdown, row in dossiers.each(archive, archive.customer_ids(), one, label="indexing"):
         cat.files[f"catalogue/{customer}.md"] = markdown
         if row is not None:
             rows.append(row)

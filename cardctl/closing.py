@@ -111,7 +111,7 @@ def close(
 
     volumes: list[closeout.PlannedVolume] = []
     lines: list[str] = []
-    for outcome in dossiers.each(archive, archive.customer_ids(), plan_one):
+    for outcome in dossiers.each(archive, archive.customer_ids(), plan_one, label=f"closing {year}"):
         volumes += outcome.volumes
         lines += [f"{late} but filed in {year}" for late in outcome.late]
         if not allow_pending:

@@ -32,7 +32,15 @@ def _run(customer: str) -> Any:
     return func(archive, customer)
 
 
-def each(archive: Archive, ids: list[str], func: Callable[[Archive, str], T], prepare: Callable[[], None] | None = None) -> Iterator[T]:
+def each(archive: Archive, ids: list[str], func: Callable[[Archive, str], T], prepare: Callable[[], None] | None = None,
+         label: str = "dossiers") -> Iterator[T]:
+    """func(archive, customer) for every id, with progress on a terminal for long runs."""
+    from cardctl.progress import track
+
+    yield from track(_each(archive, ids, func, prepare), len(ids), label)
+
+
+def _each(archive: Archive, ids: list[str], func: Callable[[Archive, str], T], prepare: Callable[[], None] | None) -> Iterator[T]:
     """func(archive, customer) for every id, in order; in a pool of worker processes for many dossiers.
 
     Only the results travel back, so memory stays flat however large the

@@ -133,7 +133,7 @@ def check(archive: Archive, paths: Sequence[str] = (), changed_since: str | None
     all_ids = archive.customer_ids()
     ids = [c for c in all_ids if scope is None or c in scope]
     found: list[customers.Identity] = []
-    for result in dossiers.each(archive, ids, _check_one, prepare=lambda: compile_gates(archive)):
+    for result in dossiers.each(archive, ids, _check_one, prepare=lambda: compile_gates(archive), label="validating"):
         problems += result.problems
         if result.identity is not None:
             found.append(result.identity)
