@@ -20,6 +20,7 @@ from cardctl.archive import Archive
 from cardctl.errors import CannotRun, CardctlError, UsageError
 from cardctl.locate import SETTINGS_FILE
 from cardctl.problems import Problem, has_errors
+from cardctl.rules import DossierView
 from cardctl.writes import WritePlan
 from cardctl.yamlio import RoundTrip, dump_generated
 
@@ -96,22 +97,24 @@ def close(
             shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
             raise CannotRun(f"the work tree has uncommitted changes ({shown}); commit or stash them before closing {year}")
 
-    from cardctl.validate import check
+    from cardctl.validate import check_and
 
+    people = None if dry_run else (compiler, checker, today)
+
+    def plan_one(arc: Archive, view: DossierView) -> closeout.DossierOutcome:
+        return closeout.plan_and_render(arc, view, year, people)
+
+    # One pass: each dossier is validated and its volumes planned while it is read.
+    found, outcomes = check_and(archive, also=plan_one)
     # A rerun after an interruption finds this close's own volumes and seal:
     # they are about to be rewritten, so findings about them do not count.
     mine = own_outputs(year)[:2]
-    found = [p for p in check(archive) if not any(fnmatch.fnmatch(p.path, pat) for pat in mine)]
+    found = [p for p in found if not any(fnmatch.fnmatch(p.path, pat) for pat in mine)]
     if has_errors(found):
         raise Refused(f"cannot close {year}: the archive has errors; fix them first", [p for p in found if p.severity == "error"])
-    people = None if dry_run else (compiler, checker, today)
-
-    def plan_one(arc: Archive, customer: str) -> closeout.DossierOutcome:
-        return closeout.plan_and_render(arc, dossiers.view(arc, customer)[0], year, people)
-
     volumes: list[closeout.PlannedVolume] = []
     lines: list[str] = []
-    for outcome in dossiers.each(archive, archive.customer_ids(), plan_one, label=f"closing {year}"):
+    for outcome in outcomes:
         volumes += outcome.volumes
         lines += [f"{late} but filed in {year}" for late in outcome.late]
         if not allow_pending:
@@ -145,7 +148,7 @@ def close(
     WritePlan(archive.root, replace={SETTINGS_FILE: rt.dump().encode("utf-8")}).apply()
     archive = Archive(archive.root)
     written = sorted(files) + [SETTINGS_FILE] + _refresh_catalogue(archive)
-    result = _finish(archive, year, commit=commit, sign=sign, written=written)
+    result = _finish(archive, year, commit=commit, sign=sign, written=written, fresh=True)
     result.volumes = volumes
     result.state = "closed"
     return result
@@ -159,8 +162,12 @@ def _refresh_catalogue(archive: Archive) -> list[str]:
     return catalogue.write(archive.root, cat, catalogue.compare(archive.root, cat))
 
 
-def _finish(archive: Archive, year: int, *, commit: bool, sign: bool, written: list[str] | None = None) -> CloseResult:
-    """Commit and tag what a close wrote, if not yet done (an interrupted close); then verify."""
+def _finish(archive: Archive, year: int, *, commit: bool, sign: bool, written: list[str] | None = None, fresh: bool = False) -> CloseResult:
+    """Commit and tag what a close wrote, if not yet done (an interrupted close); then verify.
+
+    A fresh close has just computed every digest from the files it wrote, so
+    the full verification is left to a rerun and to `cardctl verify`.
+    """
     written = list(written or [])
     digest = ""
     sealed = archive.read(seal.seal_path(year))
@@ -175,10 +182,16 @@ def _finish(archive: Archive, year: int, *, commit: bool, sign: bool, written: l
             pending = [p for p in gitrepo.dirty_paths(archive.root) if any(fnmatch.fnmatch(p, pat) for pat in own_outputs(year))]
         if pending:
             volumes = len(sealed.data.get("volumes", [])) if sealed.ok else 0
-            commit_id = gitrepo.commit_paths(archive.root, pending, f"close {year}: {volumes} volumes sealed\n\nseal digest: sha256:{digest}")
+            # The work tree held nothing else (checked before writing): commit
+            # the close's outputs by pattern, not thousands of paths one by one.
+            patterns = [pat for pat in own_outputs(year) if any(fnmatch.fnmatch(p, pat) for p in pending)]
+            commit_id = gitrepo.commit_patterns(archive.root, patterns, f"close {year}: {volumes} volumes sealed\n\nseal digest: sha256:{digest}")
         if not gitrepo.tag_exists(archive.root, tag):
             items = sealed.data.get("items", 0) if sealed.ok else 0
             gitrepo.create_tag(archive.root, tag, f"close {year}: {items} items sealed\n\nseal digest: sha256:{digest}\n", sign=sign)
-    problems = seal.verify(archive, [year]) if commit else seal.check(archive, dossiers.load(archive)[0], [year])
+    if fresh:
+        problems: list[Problem] = []
+    else:
+        problems = seal.verify(archive, [year]) if commit else seal.check(archive, dossiers.load(archive)[0], [year])
     state = "finished" if (commit_id or written) else "verified"
     return CloseResult(year, state, [], sorted(set(written)), problems, digest, commit_id)

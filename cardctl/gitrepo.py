@@ -77,6 +77,24 @@ def _with_lock_retry(action: Any) -> Any:
             time.sleep(0.05 + random.random() * 0.2)
 
 
+def commit_patterns(root: Path, patterns: Sequence[str], message: str) -> str:
+    """Stage what matches the glob `patterns` (relative to `root`) and commit the index.
+
+    For a close, whose work tree was checked to hold nothing but its own
+    outputs: one pattern per kind of output instead of a path per file.
+    """
+    git = _git()
+    repo = _repo(root)
+    top = Path(repo.working_tree_dir)
+    specs = [f":(glob){os.path.relpath(root, top)}/{p}" if os.path.relpath(root, top) != "." else f":(glob){p}" for p in patterns]
+    try:
+        _with_lock_retry(lambda: repo.git.add("-A", "--", *specs))
+        _with_lock_retry(lambda: repo.git.commit("-q", "-m", message))
+    except git.GitCommandError as exc:
+        raise CannotRun(f"git commit failed: {' '.join(str(exc.stderr or exc).split())}") from exc
+    return str(repo.head.commit.hexsha)
+
+
 def check_can_commit(root: Path) -> None:
     """Refuse (exit 3) before anything is written when a commit would fail."""
     git = _git()

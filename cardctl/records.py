@@ -167,7 +167,7 @@ def _refuse_findings(archive: Archive, view: DossierView, plan: WritePlan, messa
     pending = {**plan.copy, **{target: archive.root / source for source, target in plan.move.items()}}
     ctx = Context(archive, pending=pending)
     mine = set(plan.written)
-    errors = sorted(p for p in check_dossier(ctx, view) if p.path in mine and p.severity == "error")
+    errors = sorted(p for p in check_dossier(ctx, view, schema_for=mine) if p.path in mine and p.severity == "error")
     if errors:
         raise Rejected(message, errors)
 

@@ -7,6 +7,7 @@ archive-wide rules -> sorted findings. Nothing here writes a file.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,13 +66,16 @@ def _dossier_of(path: str) -> str | None:
     return parts[1] if len(parts) >= 2 and parts[0] == "customers" else None
 
 
-def check_dossier(ctx: Context, view: DossierView) -> list[Problem]:
+def check_dossier(ctx: Context, view: DossierView, schema_for: set[str] | None = None) -> list[Problem]:
+    """Findings of one dossier; with `schema_for`, only those files get the per-file checks
+    (a write command checks what it writes; the cross-file rules see the whole dossier)."""
     archive = ctx.archive
     problems: list[Problem] = []
-    if view.card is not None:
+    if view.card is not None and (schema_for is None or view.card.path in schema_for):
         problems += view.card.doc.problems + card_problems(archive, view.card)
     for rec in view.records:
-        problems += rec.doc.problems + record_problems(archive, rec)
+        if schema_for is None or rec.path in schema_for:
+            problems += rec.doc.problems + record_problems(archive, rec)
     for rule in DOSSIER_RULES:
         problems += rule(ctx, view)
     return problems
@@ -84,14 +88,19 @@ class DossierResult:
     problems: list[Problem]
     identity: customers.Identity | None
     files: layout.Dossier | None  # only when the archive has closed years (for the sealed-volume checks)
+    extra: Any = None  # what `also` made of the dossier (the close plans its volumes in the same pass)
 
 
-def _check_one(archive: Archive, customer: str) -> DossierResult:
+Also = Callable[[Archive, DossierView], Any]
+
+
+def _check_one(archive: Archive, customer: str, also: Also | None = None) -> DossierResult:
     view, problems = dossiers.view(archive, customer)
     problems += check_dossier(Context(archive), view)
     card = view.card
     who = customers.identity(card) if card is not None and card.doc.ok else None
-    return DossierResult(problems, who, view.files if seal.sealed_years(archive) else None)
+    extra = also(archive, view) if also is not None else None
+    return DossierResult(problems, who, view.files if seal.sealed_years(archive) else None, extra)
 
 
 def compile_gates(archive: Archive) -> None:
@@ -122,6 +131,12 @@ def scope_since(archive: Archive, rev: str) -> set[str] | None:
 
 def check(archive: Archive, paths: Sequence[str] = (), changed_since: str | None = None) -> list[Problem]:
     """All findings for the archive, or for the dossiers under `paths` / touched since a revision."""
+    return check_and(archive, paths, changed_since)[0]
+
+
+def check_and(archive: Archive, paths: Sequence[str] = (), changed_since: str | None = None, also: Also | None = None) -> tuple[list[Problem], list[Any]]:
+    """check(), and `also(archive, dossier)` for each dossier while it is read anyway."""
+    archive.schemas.bulk = True
     scope = scope_of(archive, paths) if paths else None
     if changed_since is not None:
         since = scope_since(archive, changed_since)
@@ -133,8 +148,15 @@ def check(archive: Archive, paths: Sequence[str] = (), changed_since: str | None
     all_ids = archive.customer_ids()
     ids = [c for c in all_ids if scope is None or c in scope]
     found: list[customers.Identity] = []
-    for result in dossiers.each(archive, ids, _check_one, prepare=lambda: compile_gates(archive), label="validating"):
+    extras: list[Any] = []
+
+    def one(arc: Archive, customer: str) -> DossierResult:
+        return _check_one(arc, customer, also)
+
+    for result in dossiers.each(archive, ids, one, prepare=lambda: compile_gates(archive), label="validating"):
         problems += result.problems
+        if also is not None:
+            extras.append(result.extra)
         if result.identity is not None:
             found.append(result.identity)
         if result.files is not None:
@@ -154,4 +176,4 @@ def check(archive: Archive, paths: Sequence[str] = (), changed_since: str | None
     problems += seal.check(archive, tree, only=scope)
     if scope is not None:
         problems = [p for p in problems if _dossier_of(p.path) in scope]
-    return sorted(set(problems))
+    return sorted(set(problems)), extras
