@@ -39,11 +39,20 @@ def _load(path: Path) -> dict[str, Any]:
     return data["entries"]
 
 
-def identities(archive: Archive, skip: set[str]) -> list[customers.Identity]:
-    """Identities of every readable card except those of `skip`."""
+def identities(archive: Archive, skip: set[str], fresh: set[str] | None = None) -> list[customers.Identity]:
+    """Identities of every readable card except those of `skip`.
+
+    `fresh`: cards the caller knows to be new or changed (with their untracked
+    ones); git is then asked only for tracked cards changed in the work tree.
+    """
     root = archive.root
     blobs = gitrepo.card_blobs(root) if gitrepo.repo_root(root) is not None else {}
-    fresh = gitrepo.changed_cards(root) if blobs else set()
+    if not blobs:
+        fresh = set()
+    elif fresh is None:
+        fresh = gitrepo.changed_cards(root)
+    else:
+        fresh = fresh | gitrepo.changed_cards(root, untracked=False)
     path = root / FILE
     cached = _load(path) if blobs else {}
     entries: dict[str, Any] = {}

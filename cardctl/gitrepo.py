@@ -305,10 +305,13 @@ def card_blobs(root: Path) -> dict[str, str]:
     return blobs
 
 
-def changed_cards(root: Path) -> set[str]:
-    """Cards whose work-tree content may differ from the index: modified or untracked."""
+def changed_cards(root: Path, untracked: bool = True) -> set[str]:
+    """Cards whose work-tree content may differ from the index: modified, and (if asked) untracked."""
     repo = _repo(root)
     top = Path(repo.working_tree_dir)
     spec = f":(glob){os.path.relpath(root / 'customers', top)}/*/card.yaml"
+    if not untracked:  # index against work tree only: no walk for untracked files
+        out = repo.git.diff_files("--name-only", "-z", "--", spec)
+        return {os.path.relpath(top / p, root) for p in out.split("\0") if p}
     out = repo.git.status("--porcelain=v1", "-z", "--untracked-files=all", "--", spec)
     return {os.path.relpath(top / e[3:], root) for e in out.split("\0") if len(e) > 3}

@@ -108,7 +108,7 @@ def compile_gates(archive: Archive) -> None:
         archive.schemas.gate(name)
 
 
-def scope_since(archive: Archive, rev: str) -> set[str] | None:
+def scope_since(archive: Archive, rev: str, touched: set[str] | None = None) -> set[str] | None:
     """The dossiers touched since `rev` (commits, staged, unstaged and untracked files).
 
     None (the whole archive) when anything outside the dossiers changed:
@@ -121,6 +121,8 @@ def scope_since(archive: Archive, rev: str) -> set[str] | None:
     scope: set[str] = set()
     for _, path, old in gitrepo.changed_files(archive.root, gitrepo.resolve(archive.root, rev), None):
         for p in filter(None, (path, old)):
+            if touched is not None:
+                touched.add(p)
             parts = p.split("/")
             if parts[0] == "customers" and len(parts) >= 3:
                 scope.add(parts[1])
@@ -138,8 +140,10 @@ def check_and(archive: Archive, paths: Sequence[str] = (), changed_since: str | 
     """check(), and `also(archive, dossier)` for each dossier while it is read anyway."""
     archive.schemas.bulk = True
     scope = scope_of(archive, paths) if paths else None
+    touched: set[str] | None = None
     if changed_since is not None:
-        since = scope_since(archive, changed_since)
+        touched = set()
+        since = scope_since(archive, changed_since, touched)
         scope = None if since is None or (paths and scope is None) else (since | (scope or set()))
     tree = layout.scan(archive.root, only=set())  # the top level; dossiers are walked by their workers
     problems = list(tree.problems)
@@ -165,7 +169,9 @@ def check_and(archive: Archive, paths: Sequence[str] = (), changed_since: str | 
     if scope is not None:
         from cardctl import cache
 
-        found += cache.identities(archive, skip=in_scope)
+        # Cards changed since REV are in scope already; the cache needs git's
+        # view of the others only when the scope came from paths.
+        found += cache.identities(archive, skip=in_scope, fresh=None if touched is None else {p for p in touched if p.endswith("/card.yaml")})
     cards: dict[str, Card] = {}
 
     def card_of(customer: str) -> Card:

@@ -52,3 +52,15 @@ def test_cache_is_not_committed(tmp_path: Path, cli) -> None:
     cli("validate", "customers/KH0002", cwd=root)
     assert (root / FILE).is_file()
     assert ".cardctl" not in git(root, "status", "--porcelain")
+
+
+def test_a_staged_then_reverted_card_is_read_afresh(repo: Path, cli) -> None:
+    """--changed-since knows the files changed since REV; a card staged and changed back is not one of them."""
+    base = git(repo, "rev-parse", "HEAD").strip()
+    card = repo / "customers/KH0002/card.yaml"
+    original = card.read_text(encoding="utf-8")
+    card.write_text(original + 'phone: "021-58880000"\n', encoding="utf-8")
+    git(repo, "add", "customers/KH0002/card.yaml")
+    card.write_text(original, encoding="utf-8")  # the work tree is as at REV again; the index is not
+    write_tree(repo, {"customers/KH0003/card.yaml": _card("KH0003", "新客户", '"0571-99990000"')})
+    assert cli("validate", "--changed-since", base, cwd=repo).out == ""
