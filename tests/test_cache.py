@@ -54,16 +54,18 @@ def test_cache_is_not_committed(tmp_path: Path, cli) -> None:
     assert ".cardctl" not in git(root, "status", "--porcelain")
 
 
-def test_a_staged_then_reverted_card_is_read_afresh(repo: Path, cli) -> None:
-    """--changed-since knows the files changed since REV; a card staged and changed back is not one of them."""
+def test_a_staged_then_reverted_card_never_poisons_the_cache(repo: Path, cli) -> None:
+    """A card staged and changed back is not among the files changed since REV, but differs from the index."""
     base = git(repo, "rev-parse", "HEAD").strip()
     card = repo / "customers/KH0002/card.yaml"
     original = card.read_text(encoding="utf-8")
-    card.write_text(original + 'phone: "0571-11112222"\n', encoding="utf-8")
+    staged = original + 'phone: "0571-11112222"\n'
+    card.write_text(staged, encoding="utf-8")
     git(repo, "add", "customers/KH0002/card.yaml")
     card.write_text(original, encoding="utf-8")  # the work tree is as at REV again; the index is not
     write_tree(repo, {"customers/KH0003/card.yaml": _card("KH0003", "新客户", '"0571-1111 2222"')})
-    # KH0002 as it is on disk has no phone: no duplicate (a cache keyed by the staged blob would see one)
-    assert cli("validate", "--changed-since", base, cwd=repo).out == ""
-    card.write_text(original + 'phone: "0571-11112222"\n', encoding="utf-8")  # and when it does, the duplicate is found
+    assert cli("validate", "--changed-since", base, cwd=repo).out == ""  # KH0002 on disk has no phone
+    card.write_text(staged, encoding="utf-8")
+    git(repo, "commit", "-qm", "KH0002 phone", "--", "customers/KH0002/card.yaml")
+    # now the committed KH0002 has the phone: a cache entry made from the reverted file would hide it
     assert "D503 phone number 0571-1111 2222 is also on the card of KH0002" in cli("validate", "customers/KH0003", cwd=repo).out
