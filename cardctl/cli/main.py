@@ -87,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except click_exceptions.UsageError as exc:
         hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
-        err(f"cardctl: error: {' '.join(exc.format_message().split())}{hint}")
+        message = " ".join(exc.format_message().split()).replace("Value error, ", "")  # typer's validation wording
+        err(f"cardctl: error: {message}{hint}")
         return 2
     except click_exceptions.ClickException as exc:
         err(f"cardctl: error: {' '.join(exc.format_message().split())}")
