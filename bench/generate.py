@@ -96,7 +96,7 @@ def body(kind: str, rng: random.Random, ids: dict[str, list[str]]) -> list[str]:
     if kind == "export-docs":
         return ["documents: [装箱单, 报关单]"] + ([f"shipment: {ids['shipment'][-1]}"] if ids.get("shipment") else [])
     if kind in ("return", "discount"):
-        return [f"reason: 包装破损", f"amount: {money}"]
+        return ["reason: 包装破损", f"amount: {money}"]
     if kind in ("complaint", "service-call"):
         return [f"summary: {rng.choice(SUMMARIES)}"]
     if kind == "survey":

@@ -6,8 +6,8 @@ a remarks sheet ends it (naming the responsible person and date even when
 there is nothing to remark); permanent, long-term and short-term volumes;
 top-secret documents form their own volume.
 
-`plan` computes everything from the archive and writes nothing; `closing.py`
-checks, writes, commits and tags it.
+`plan_dossier` computes a dossier's volumes and writes nothing; `closing.py`
+checks, writes, commits and tags them.
 """
 
 from __future__ import annotations
@@ -71,15 +71,6 @@ class Volume:
     @property
     def pages(self) -> int:
         return sum(_pages(i.record) for i in self.items)
-
-
-@dataclass
-class ClosePlan:
-    year: int
-    volumes: list[Volume]
-    late: list[Record]  # dated after the year end, placed by their own date
-    pending: list[Record]  # requests in the year still waiting for a reply
-    duplicates: list[str]  # reference codes the template gives twice
 
 
 def _pages(rec: Record) -> int:
@@ -187,24 +178,6 @@ def plan_and_render(archive: Archive, view: DossierView, year: int, people: tupl
 def _digest_of(volume_file: bytes) -> str:
     found = re.search(r"^digest: ([0-9a-f]{64})", volume_file.decode("utf-8"), re.MULTILINE)
     return found.group(1) if found else ""
-
-
-def plan(archive: Archive, views: list[DossierView], year: int, allow_pending: bool = False) -> ClosePlan:
-    """The whole year's plan from loaded dossiers (for callers that hold them in memory)."""
-    volumes: list[Volume] = []
-    late: list[Record] = []
-    pending: list[Record] = []
-    for view in views:
-        part = plan_dossier(archive, view, year)
-        volumes += part.volumes
-        late += part.late
-        pending += part.pending
-    codes: dict[str, int] = {}
-    for vol in volumes:
-        for item in vol.items:
-            codes[item.reference] = codes.get(item.reference, 0) + 1
-    duplicates = sorted(code for code, n in codes.items() if n > 1)
-    return ClosePlan(year, volumes, late, [] if allow_pending else pending, duplicates)
 
 
 # --- the files -------------------------------------------------------------------

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from cardctl import catalogue, closeout, dossiers, gitrepo, seal
+from cardctl import catalogue, closeout, gitrepo, layout, seal
 from cardctl.archive import Archive
 from cardctl.errors import CannotRun, CardctlError, UsageError
 from cardctl.locate import SETTINGS_FILE
@@ -192,6 +192,6 @@ def _finish(archive: Archive, year: int, *, commit: bool, sign: bool, written: l
     if fresh:
         problems: list[Problem] = []
     else:
-        problems = seal.verify(archive, [year]) if commit else seal.check(archive, dossiers.load(archive)[0], [year])
+        problems = seal.verify(archive, [year]) if commit else seal.check(archive, layout.scan(archive.root), [year])
     state = "finished" if (commit_id or written) else "verified"
     return CloseResult(year, state, [], sorted(set(written)), problems, digest, commit_id)

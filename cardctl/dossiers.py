@@ -9,7 +9,6 @@ from typing import Any, TypeVar
 
 from cardctl import layout
 from cardctl.archive import Archive
-from cardctl.model import Card
 from cardctl.rules import DossierView
 
 T = TypeVar("T")
@@ -61,12 +60,6 @@ def _each(archive: Archive, ids: list[str], func: Callable[[Archive, str], T], p
         yield from pool.imap(_run, ids, chunksize=32)
 
 
-def load(archive: Archive, only: set[str] | None = None) -> tuple[layout.Tree, list[DossierView], list[Card]]:
-    """(the scanned tree, the dossiers in scope with their records, every card of the archive)."""
-    tree = layout.scan(archive.root, only=only)
-    cards = {c.customer: c for c in archive.cards()}
-    views = [
-        DossierView(files, cards.get(cid) if files.card else None, archive.records(files))
-        for cid, files in sorted(tree.dossiers.items())
-    ]
-    return tree, views, list(cards.values())
+def load(archive: Archive) -> list[DossierView]:
+    """Every dossier with its card and records, in memory (for the reports)."""
+    return [view(archive, customer)[0] for customer in archive.customer_ids()]

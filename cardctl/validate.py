@@ -94,13 +94,13 @@ class DossierResult:
 Also = Callable[[Archive, DossierView], Any]
 
 
-def _check_one(archive: Archive, customer: str, also: Also | None = None) -> DossierResult:
+def _check_one(archive: Archive, customer: str, also: Also | None = None, keep_files: bool = False) -> DossierResult:
     view, problems = dossiers.view(archive, customer)
     problems += check_dossier(Context(archive), view)
     card = view.card
     who = customers.identity(card) if card is not None and card.doc.ok else None
     extra = also(archive, view) if also is not None else None
-    return DossierResult(problems, who, view.files if seal.sealed_years(archive) else None, extra)
+    return DossierResult(problems, who, view.files if keep_files else None, extra)
 
 
 def compile_gates(archive: Archive) -> None:
@@ -154,8 +154,10 @@ def check_and(archive: Archive, paths: Sequence[str] = (), changed_since: str | 
     found: list[customers.Identity] = []
     extras: list[Any] = []
 
+    keep_files = bool(seal.sealed_years(archive))  # the sealed-volume checks need the file lists
+
     def one(arc: Archive, customer: str) -> DossierResult:
-        return _check_one(arc, customer, also)
+        return _check_one(arc, customer, also, keep_files)
 
     for result in dossiers.each(archive, ids, one, prepare=lambda: compile_gates(archive), label="validating"):
         problems += result.problems

@@ -40,7 +40,7 @@ def archive(tmp_path: Path, files: dict[str, str]) -> Archive:
 
 
 def views(a: Archive):
-    return dossiers.load(a)[1]
+    return dossiers.load(a)
 
 
 def test_due_rules(tmp_path: Path) -> None:

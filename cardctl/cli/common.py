@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -82,9 +81,6 @@ def parse_date(value: str | None) -> str | None:
         raise typer.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD")
     return day.isoformat()
 
-
-def is_tty() -> bool:
-    return sys.stdout.isatty()
 
 
 def commit_wanted(archive: Archive, flag: bool | None) -> bool:
