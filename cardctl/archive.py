@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
+from typing import Any
 from pathlib import Path
 
 from cardctl import layout
@@ -20,6 +21,8 @@ class Archive:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._root = str(root)
+        # Whole-archive facts computed once per run and shared with forked workers (the seals).
+        self.memo: dict[str, Any] = {}
 
     @classmethod
     def find(cls, start: str | None = None) -> Archive:

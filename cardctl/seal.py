@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,41 +44,95 @@ def check(archive: Archive, tree: layout.Tree, years: Iterable[int] | None = Non
 
     With `only`, just the volumes of those dossiers are recomputed.
     """
-    problems: list[Problem] = []
-    closed = set(archive.settings.closed_years)
-    for year in sorted(sealed_years(archive) if years is None else years):
-        problems += _check_year(archive, tree, year, year in closed, only)
+    problems = archive_problems(archive, set(tree.dossiers), years, only)
+    for customer, dossier in tree.dossiers.items():
+        if only is None or customer in only:
+            problems += dossier_problems(archive, dossier, years)
     return problems
 
 
-def _check_year(archive: Archive, tree: layout.Tree, year: int, listed: bool, only: set[str] | None = None) -> list[Problem]:
-    root = archive.root
+@dataclass
+class _Year:
+    """One sealed year as its seal file states it; `entries` is empty when the seal cannot be used."""
+
+    year: int
+    problems: list[Problem]
+    seal: Document | None = None
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    by_customer: dict[str | None, list[int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for i, entry in enumerate(self.entries):
+            self.by_customer.setdefault(_customer_of(entry), []).append(i)
+
+    def of(self, customer: str) -> list[tuple[int, dict[str, Any]]]:
+        return [(i, self.entries[i]) for i in self.by_customer.get(customer, [])]
+
+
+def _customer_of(entry: dict[str, Any]) -> str | None:
+    parts = (as_str(entry.get("path")) or "").split("/")
+    return parts[1] if len(parts) > 1 else None
+
+
+def sealed(archive: Archive) -> dict[int, _Year]:
+    """Every sealed year, read once per run (the workers inherit it)."""
+    if "seals" not in archive.memo:
+        archive.memo["seals"] = {year: _read_year(archive, year) for year in sorted(sealed_years(archive))}
+    return archive.memo["seals"]
+
+
+def _read_year(archive: Archive, year: int) -> _Year:
     spath = seal_path(year)
-    if not (root / spath).is_file():
+    listed = year in set(archive.settings.closed_years)
+    if not (archive.root / spath).is_file():
         if listed:
             trail = ["closed_years", sorted(archive.settings.closed_years).index(year)]
-            return [archive.settings_doc.at(trail, "C605", f"{year} is closed but {spath} is missing; restore it from git or run `cardctl close {year}`")]
-        return []
+            return _Year(year, [archive.settings_doc.at(trail, "C605", f"{year} is closed but {spath} is missing; restore it from git or run `cardctl close {year}`")])
+        return _Year(year, [])
     problems: list[Problem] = []
     if not listed:
         problems.append(_file(spath, "C605", f"{year} is sealed but not in closed_years of {SETTINGS_FILE}; run `cardctl close {year}` to finish the close"))
     seal = archive.read(spath)
     if not seal.ok:
-        return problems + seal.problems + [_file(spath, "C604", "the seal cannot be read")]
+        return _Year(year, problems + seal.problems + [_file(spath, "C604", "the seal cannot be read")])
     entries = [as_dict(v) for v in as_list(seal.data.get("volumes"))]
     if seal_digest(entries) != seal.data.get("digest"):
         problems.append(seal.at(["digest"], "C604", "the seal's digest does not match its volumes: the seal was altered"))
-    sealed: set[str] = set()
-    for i, entry in enumerate(entries):
-        customer = (as_str(entry.get("path")) or "").split("/")[1:2]
-        if only is None or (customer and customer[0] in only):
-            problems += _check_volume(archive, seal, i, entry, sealed)
-    prefix = f"/{year}/"
-    for dossier in tree.dossiers.values():
-        present = [r.path for r in dossier.records] + dossier.attachments + dossier.volumes
-        for path in present:
+    return _Year(year, problems, seal, entries)
+
+
+def _chosen(archive: Archive, years: Iterable[int] | None) -> list[_Year]:
+    """All sealed years as read once for this run, or the given years read now (a close checks what it just wrote)."""
+    if years is None:
+        return list(sealed(archive).values())
+    return [_read_year(archive, y) for y in sorted(years)]
+
+
+def archive_problems(archive: Archive, present: set[str], years: Iterable[int] | None = None, only: set[str] | None = None) -> list[Problem]:
+    """The seals themselves, and the volumes of dossiers that are gone (not in `present`)."""
+    problems: list[Problem] = []
+    for year in _chosen(archive, years):
+        problems += year.problems
+        for i, entry in enumerate(year.entries):
+            customer = _customer_of(entry)
+            if customer not in present and (only is None or customer in only):
+                problems += _check_volume(archive, year.seal, i, entry, set())
+    return problems
+
+
+def dossier_problems(archive: Archive, dossier: layout.Dossier, years: Iterable[int] | None = None) -> list[Problem]:
+    """One dossier's sealed volumes and files, and anything added to its closed years."""
+    problems: list[Problem] = []
+    for year in _chosen(archive, years):
+        if year.seal is None:
+            continue
+        sealed: set[str] = set()
+        for i, entry in year.of(dossier.customer):
+            problems += _check_volume(archive, year.seal, i, entry, sealed)
+        prefix = f"/{year.year}/"
+        for path in [r.path for r in dossier.records] + dossier.attachments + dossier.volumes:
             if prefix in path and path not in sealed:
-                problems.append(_file(path, "C603", f"{year} is closed; file late documents in the current year with a note naming the sealed volume"))
+                problems.append(_file(path, "C603", f"{year.year} is closed; file late documents in the current year with a note naming the sealed volume"))
     return problems
 
 

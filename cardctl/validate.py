@@ -87,25 +87,27 @@ class DossierResult:
 
     problems: list[Problem]
     identity: customers.Identity | None
-    files: layout.Dossier | None  # only when the archive has closed years (for the sealed-volume checks)
     extra: Any = None  # what `also` made of the dossier (the close plans its volumes in the same pass)
 
 
 Also = Callable[[Archive, DossierView], Any]
 
 
-def _check_one(archive: Archive, customer: str, also: Also | None = None, keep_files: bool = False) -> DossierResult:
+def _check_one(archive: Archive, customer: str, also: Also | None = None) -> DossierResult:
     view, problems = dossiers.view(archive, customer)
     problems += check_dossier(Context(archive), view)
+    problems += seal.dossier_problems(archive, view.files)
     card = view.card
     who = customers.identity(card) if card is not None and card.doc.ok else None
     extra = also(archive, view) if also is not None else None
-    return DossierResult(problems, who, view.files if keep_files else None, extra)
+    return DossierResult(problems, who, extra)
 
 
-def compile_gates(archive: Archive) -> None:
+def prepare(archive: Archive) -> None:
+    """What every worker needs, built once before they fork: schema gates and the seals."""
     for name in ["card", *archive.schemas.kinds]:
         archive.schemas.gate(name)
+    seal.sealed(archive)
 
 
 def scope_since(archive: Archive, rev: str, touched: set[str] | None = None) -> set[str] | None:
@@ -154,19 +156,15 @@ def check_and(archive: Archive, paths: Sequence[str] = (), changed_since: str | 
     found: list[customers.Identity] = []
     extras: list[Any] = []
 
-    keep_files = bool(seal.sealed_years(archive))  # the sealed-volume checks need the file lists
-
     def one(arc: Archive, customer: str) -> DossierResult:
-        return _check_one(arc, customer, also, keep_files)
+        return _check_one(arc, customer, also)
 
-    for result in dossiers.each(archive, ids, one, prepare=lambda: compile_gates(archive), label="validating"):
+    for result in dossiers.each(archive, ids, one, prepare=lambda: prepare(archive), label="validating"):
         problems += result.problems
         if also is not None:
             extras.append(result.extra)
         if result.identity is not None:
             found.append(result.identity)
-        if result.files is not None:
-            tree.dossiers[result.files.customer] = result.files
     in_scope = set(ids)
     if scope is not None:
         from cardctl import cache
@@ -181,7 +179,7 @@ def check_and(archive: Archive, paths: Sequence[str] = (), changed_since: str | 
 
     for rule in ARCHIVE_RULES:
         problems += rule(found, card_of)
-    problems += seal.check(archive, tree, only=scope)
+    problems += seal.archive_problems(archive, set(all_ids), only=scope)
     if scope is not None:
         problems = [p for p in problems if _dossier_of(p.path) in scope]
     return sorted(set(problems)), extras
