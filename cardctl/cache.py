@@ -78,8 +78,17 @@ def identities(archive: Archive, skip: set[str], fresh: set[str] | None = None) 
         if key:
             entries[key] = [list(map(list, who.values)), who.name_key]
     if blobs and entries != cached:
-        try:
-            atomic_write(path, json.dumps({"stamp": _stamp(), "entries": entries}, ensure_ascii=False).encode("utf-8"), durable=False)
-        except OSError:
-            pass  # a read-only archive still validates, just without the cache
+        save(root, FILE, json.dumps({"stamp": _stamp(), "entries": entries}, ensure_ascii=False).encode("utf-8"))
     return found
+
+
+def save(root: Path, rel: str, data: bytes) -> None:
+    """Write a cache file under .cardctl/, which ignores itself in git (as .pytest_cache does),
+    so that no archive ever shows it as a change, whatever its .gitignore says."""
+    try:
+        ignore = root / ".cardctl" / ".gitignore"
+        if not ignore.is_file():
+            atomic_write(ignore, b"# cardctl's cache: never committed\n*\n", durable=False)
+        atomic_write(root / rel, data, durable=False)
+    except OSError:
+        pass  # a read-only archive still validates, just without the cache

@@ -6,6 +6,7 @@ import os
 import random
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -315,3 +316,67 @@ def changed_cards(root: Path, untracked: bool = True) -> set[str]:
         return {os.path.relpath(top / p, root) for p in out.split("\0") if p}
     out = repo.git.status("--porcelain=v1", "-z", "--untracked-files=all", "--", spec)
     return {os.path.relpath(top / e[3:], root) for e in out.split("\0") if len(e) > 3}
+
+
+@dataclass
+class Snapshot:
+    """Git's view of the dossiers, from its index: enough to know which are unchanged.
+
+    `tracked`: customer -> its index entries ("mode blob stage\\tpath", sorted);
+    `dirty`: customers with anything the index does not vouch for (modified,
+    deleted, untracked or ignored paths); `all_dirty` when customers/ itself is.
+    """
+
+    tracked: dict[str, list[str]]
+    dirty: set[str]
+    all_dirty: bool
+
+    def clean(self, customer: str) -> bool:
+        return not self.all_dirty and customer not in self.dirty and customer in self.tracked
+
+    def blobs(self, customer: str) -> dict[str, str]:
+        """path -> blob id of one dossier's tracked files."""
+        out = {}
+        for entry in self.tracked.get(customer, []):
+            meta, path = entry.split("\t", 1)
+            out[path] = meta.split(" ")[1]
+        return out
+
+
+def snapshot(root: Path) -> Snapshot | None:
+    """Index entries and work-tree changes under customers/ (None outside git, or if git fails).
+
+    Two git commands, run side by side: `ls-files -s` reads the index (content
+    ids of every tracked file) and `status` compares it with the work tree, the
+    way `git status` does (stat data first, content when in doubt).
+    """
+    import subprocess
+
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # a read-only look: never take index.lock
+    try:
+        prefix = subprocess.run(["git", "rev-parse", "--show-prefix"], cwd=root, env=env, capture_output=True, check=True).stdout.decode("utf-8", "surrogateescape").strip()
+        listing = subprocess.Popen(["git", "ls-files", "-s", "-z", "--", "customers"], cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        status = subprocess.Popen(["git", "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=normal", "--ignored=matching", "--", "customers"],
+                                  cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        listed, _ = listing.communicate()
+        changed, _ = status.communicate()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    if listing.returncode or status.returncode:
+        return None
+    tracked: dict[str, list[str]] = {}
+    for entry in listed.decode("utf-8", "surrogateescape").split("\0"):
+        if entry:
+            parts = entry.split("\t", 1)[1].split("/", 2)
+            tracked.setdefault(parts[1] if len(parts) > 2 else "", []).append(entry)
+    skip = len(prefix)
+    dirty: set[str] = set()
+    all_dirty = False
+    for entry in changed.decode("utf-8", "surrogateescape").split("\0"):
+        if len(entry) > 3:
+            parts = entry[3 + skip :].split("/", 2)
+            if len(parts) > 2 or (len(parts) == 2 and parts[1]):
+                dirty.add(parts[1])
+            else:
+                all_dirty = True
+    return Snapshot(tracked, dirty, all_dirty)

@@ -22,6 +22,7 @@ CUSTOMER_ID = re.compile(r"^[A-Z]{1,6}[0-9]{3,9}$")
 YEAR = re.compile(r"^[0-9]{4}$")
 VOLUME = re.compile(r"^VOLUME-(Y|D30|D10)(-top-secret)?\.(yaml|md|html)$")
 ROOT_FOLDERS = ("customers", "schemas", "catalogue", "seals")
+NOT_REGULAR = "is not a regular file or folder"
 ROOT_DOCS = re.compile(r"^(README|LICENSE|CHANGELOG)([.-].*)?$|\.md$", re.IGNORECASE)
 
 
@@ -86,7 +87,7 @@ class _Scanner:
             return False
         if not (entry.is_file() or entry.is_dir()):
             # A FIFO or device would block or mislead any reader; never open it.
-            self.stray(entry, f"{entry.name!r} is not a regular file or folder")
+            self.stray(entry, f"{entry.name!r} {NOT_REGULAR}")
             return False
         return True
 

@@ -11,7 +11,7 @@ from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
 
-from cardctl import dossiers, layout, seal
+from cardctl import dossiers, findings_cache, layout, seal
 from cardctl.archive import Archive
 from cardctl.errors import CannotRun, UsageError
 from cardctl.problems import Problem
@@ -85,22 +85,37 @@ def check_dossier(ctx: Context, view: DossierView, schema_for: set[str] | None =
 class DossierResult:
     """What the main process keeps of one checked dossier."""
 
+    customer: str
     problems: list[Problem]
     identity: customers.Identity | None
     extra: Any = None  # what `also` made of the dossier (the close plans its volumes in the same pass)
+    seen: dict[str, str] | None = None  # git content ids of the files checked, for the findings cache
 
 
 Also = Callable[[Archive, DossierView], Any]
 
 
-def _check_one(archive: Archive, customer: str, also: Also | None = None) -> DossierResult:
+def _check_one(archive: Archive, customer: str, also: Also | None = None, hashed: bool = False) -> DossierResult:
     view, problems = dossiers.view(archive, customer)
     problems += check_dossier(Context(archive), view)
     problems += seal.dossier_problems(archive, view.files)
     card = view.card
     who = customers.identity(card) if card is not None and card.doc.ok else None
     extra = also(archive, view) if also is not None else None
-    return DossierResult(problems, who, extra)
+    seen = None
+    if hashed and not _git_blind(problems):
+        # Hashed after checking: an entry is cached only when these are the
+        # very contents git's index holds, so a file changed mid-run is never
+        # cached under the old content's id.
+        files = view.files
+        seen = findings_cache.file_blobs(archive.root, [p for p in [files.card] if p] + [r.path for r in files.records] + files.attachments + files.volumes)
+    return DossierResult(customer, problems, who, extra, seen)
+
+
+def _git_blind(problems: list[Problem]) -> bool:
+    """Findings git cannot vouch for staying true: about links, special files and folders
+    (git tracks no empty folder and no FIFO), so such a dossier is never cached."""
+    return any(p.code == "L302" or p.path.endswith("/") or layout.NOT_REGULAR in p.message for p in problems)
 
 
 def prepare(archive: Archive) -> None:
@@ -133,13 +148,18 @@ def scope_since(archive: Archive, rev: str, touched: set[str] | None = None) -> 
     return scope
 
 
-def check(archive: Archive, paths: Sequence[str] = (), changed_since: str | None = None) -> list[Problem]:
+def check(archive: Archive, paths: Sequence[str] = (), changed_since: str | None = None, cached: bool = False) -> list[Problem]:
     """All findings for the archive, or for the dossiers under `paths` / touched since a revision."""
-    return check_and(archive, paths, changed_since)[0]
+    return check_and(archive, paths, changed_since, cached=cached)[0]
 
 
-def check_and(archive: Archive, paths: Sequence[str] = (), changed_since: str | None = None, also: Also | None = None) -> tuple[list[Problem], list[Any]]:
-    """check(), and `also(archive, dossier)` for each dossier while it is read anyway."""
+def check_and(archive: Archive, paths: Sequence[str] = (), changed_since: str | None = None, also: Also | None = None,
+              cached: bool = False) -> tuple[list[Problem], list[Any]]:
+    """check(), and `also(archive, dossier)` for each dossier while it is read anyway.
+
+    `cached`: reuse the findings of dossiers unchanged since an earlier check
+    (in a git work tree; see findings_cache) and keep the new ones.
+    """
     archive.schemas.bulk = True
     scope = scope_of(archive, paths) if paths else None
     touched: set[str] | None = None
@@ -155,11 +175,27 @@ def check_and(archive: Archive, paths: Sequence[str] = (), changed_since: str | 
     ids = [c for c in all_ids if scope is None or c in scope]
     found: list[customers.Identity] = []
     extras: list[Any] = []
+    store = findings_cache.open_store(archive) if cached and also is None else None
+    results: dict[str, DossierResult] = {}
+    if store is not None:
+        for customer in ids:
+            if (entry := store.get(customer)) is not None:
+                results[customer] = DossierResult(customer, entry.problems, entry.identity)
+    todo = [c for c in ids if c not in results]
 
     def one(arc: Archive, customer: str) -> DossierResult:
-        return _check_one(arc, customer, also)
+        return _check_one(arc, customer, also, hashed=store is not None and store.git.clean(customer))
 
-    for result in dossiers.each(archive, ids, one, prepare=lambda: prepare(archive), label="validating"):
+    for result in dossiers.each(archive, todo, one, prepare=lambda: prepare(archive), label="validating"):
+        results[result.customer] = result
+        if store is not None:
+            store.offer(result.customer, findings_cache.Entry(result.problems, result.identity), result.seen)
+    if store is not None:
+        if scope is None:
+            store.forget_others(ids)
+        store.save()
+    for customer in ids:  # in id order, whichever came from the cache
+        result = results[customer]
         problems += result.problems
         if also is not None:
             extras.append(result.extra)
