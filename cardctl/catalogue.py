@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cardctl import filing, ordering, schedule
+from cardctl.gitrepo import git_blob_id
 from cardctl.archive import Archive
 from cardctl.categories import CATEGORIES
 from cardctl.model import Record, as_str
@@ -139,24 +140,45 @@ def sealed_references(root: Path, volumes: list[str]) -> dict[str, str]:
 @dataclass
 class Catalogue:
     files: dict[str, bytes] = field(default_factory=dict)  # path -> expected bytes
+    current: set[str] = field(default_factory=set)  # pages known to be up to date on disk (from the cache)
 
 
-def build(archive: Archive) -> Catalogue:
-    """The whole catalogue, one dossier at a time (in worker processes for a large archive)."""
-    from cardctl import dossiers
+def build(archive: Archive, cached: bool = False) -> Catalogue:
+    """The whole catalogue, one dossier at a time (in worker processes for a large archive).
 
-    def one(arc: Archive, customer: str) -> tuple[str, bytes, list[str] | None]:
+    `cached`: a dossier git finds unchanged, whose page on disk is the one
+    rendered for it last time, is not read again (see dossier_cache).
+    """
+    from cardctl import dossier_cache, dossiers
+
+    store = dossier_cache.open_store(archive, dossier_cache.CATALOGUE) if cached else None
+
+    def one(arc: Archive, customer: str) -> tuple[str, bytes, list[str] | None, dict[str, str] | None]:
         view = dossiers.view(arc, customer)[0]
         references = sealed_references(arc.root, view.files.volumes)
-        return customer, dossier_markdown(arc, view, references).encode("utf-8"), register_row(arc, view)
+        markdown = dossier_markdown(arc, view, references).encode("utf-8")
+        seen = store.hashed(arc, customer, view.files) if store is not None else None
+        return customer, markdown, register_row(arc, view), seen
 
     cat = Catalogue()
-    rows = []
-    for customer, markdown, row in dossiers.each(archive, archive.customer_ids(), one, label="indexing"):
+    rows: dict[str, list[str] | None] = {}
+    ids = archive.customer_ids()
+    for customer in ids if store is not None else []:
+        held = store.get(customer)
+        page = f"catalogue/{customer}.md"
+        if isinstance(held, list) and len(held) == 2 and held[0] == store.git.pages.get(page) and (held[1] is None or isinstance(held[1], list)):
+            cat.current.add(page)
+            rows[customer] = held[1]
+    todo = [c for c in ids if c not in rows]
+    for customer, markdown, row, seen in dossiers.each(archive, todo, one, label="indexing"):
         cat.files[f"catalogue/{customer}.md"] = markdown
-        if row is not None:
-            rows.append(row)
-    cat.files[REGISTER] = register_csv(rows).encode("utf-8")
+        rows[customer] = row
+        if store is not None:
+            store.offer(customer, [git_blob_id(markdown), row], seen)
+    if store is not None:
+        store.forget_others(ids)
+        store.save()
+    cat.files[REGISTER] = register_csv([row for c in ids if (row := rows[c]) is not None]).encode("utf-8")
     return cat
 
 
@@ -179,7 +201,7 @@ def compare(root: Path, cat: Catalogue) -> list[Difference]:
     if folder.is_dir():
         for extra in sorted(folder.iterdir()):
             rel = f"catalogue/{extra.name}"
-            if rel not in cat.files and extra.is_file() and (extra.suffix == ".md" or extra.name == "register.csv"):
+            if rel not in cat.files and rel not in cat.current and extra.is_file() and (extra.suffix == ".md" or extra.name == "register.csv"):
                 diffs.append(Difference(rel, "obsolete"))
     return diffs
 

@@ -210,9 +210,13 @@ def tree_blobs(root: Path, rev: str, prefix: str) -> dict[str, str]:
 
 def blob_id(path: Path) -> str:
     """git's object id of a file's content (sha1 repositories)."""
+    return git_blob_id(path.read_bytes())
+
+
+def git_blob_id(data: bytes) -> str:
+    """git's object id of some content (sha1 repositories), computed without git."""
     import hashlib
 
-    data = path.read_bytes()
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
@@ -320,16 +324,18 @@ def changed_cards(root: Path, untracked: bool = True) -> set[str]:
 
 @dataclass
 class Snapshot:
-    """Git's view of the dossiers, from its index: enough to know which are unchanged.
+    """Git's view of the dossiers and the catalogue, from its index: enough to know what is unchanged.
 
-    `tracked`: customer -> its index entries ("mode blob stage\\tpath", sorted);
+    `tracked`: customer -> its index entries ("mode blob stage\tpath", sorted);
     `dirty`: customers with anything the index does not vouch for (modified,
     deleted, untracked or ignored paths); `all_dirty` when customers/ itself is.
+    `pages`: catalogue file -> content id, for those unchanged in the work tree.
     """
 
     tracked: dict[str, list[str]]
     dirty: set[str]
     all_dirty: bool
+    pages: dict[str, str]
 
     def clean(self, customer: str) -> bool:
         return not self.all_dirty and customer not in self.dirty and customer in self.tracked
@@ -344,7 +350,7 @@ class Snapshot:
 
 
 def snapshot(root: Path) -> Snapshot | None:
-    """Index entries and work-tree changes under customers/ (None outside git, or if git fails).
+    """Index entries and work-tree changes under customers/ and catalogue/ (None outside git, or if git fails).
 
     Two git commands, run side by side: `ls-files -s` reads the index (content
     ids of every tracked file) and `status` compares it with the work tree, the
@@ -353,10 +359,11 @@ def snapshot(root: Path) -> Snapshot | None:
     import subprocess
 
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # a read-only look: never take index.lock
+    folders = ["customers", "catalogue"]
     try:
         prefix = subprocess.run(["git", "rev-parse", "--show-prefix"], cwd=root, env=env, capture_output=True, check=True).stdout.decode("utf-8", "surrogateescape").strip()
-        listing = subprocess.Popen(["git", "ls-files", "-s", "-z", "--", "customers"], cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        status = subprocess.Popen(["git", "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=normal", "--ignored=matching", "--", "customers"],
+        listing = subprocess.Popen(["git", "ls-files", "-s", "-z", "--", *folders], cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        status = subprocess.Popen(["git", "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=normal", "--ignored=matching", "--", *folders],
                                   cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         listed, _ = listing.communicate()
         changed, _ = status.communicate()
@@ -365,18 +372,31 @@ def snapshot(root: Path) -> Snapshot | None:
     if listing.returncode or status.returncode:
         return None
     tracked: dict[str, list[str]] = {}
+    pages: dict[str, str] = {}
     for entry in listed.decode("utf-8", "surrogateescape").split("\0"):
-        if entry:
-            parts = entry.split("\t", 1)[1].split("/", 2)
-            tracked.setdefault(parts[1] if len(parts) > 2 else "", []).append(entry)
+        if not entry:
+            continue
+        meta, path = entry.split("\t", 1)
+        if path.startswith("catalogue/"):
+            pages[path] = meta.split(" ")[1]
+            continue
+        parts = path.split("/", 2)
+        tracked.setdefault(parts[1] if len(parts) > 2 else "", []).append(entry)
     skip = len(prefix)
     dirty: set[str] = set()
     all_dirty = False
     for entry in changed.decode("utf-8", "surrogateescape").split("\0"):
-        if len(entry) > 3:
-            parts = entry[3 + skip :].split("/", 2)
-            if len(parts) > 2 or (len(parts) == 2 and parts[1]):
-                dirty.add(parts[1])
-            else:
-                all_dirty = True
-    return Snapshot(tracked, dirty, all_dirty)
+        if len(entry) <= 3:
+            continue
+        path = entry[3 + skip :]
+        if path.startswith("catalogue/"):
+            if path == "catalogue/":
+                pages.clear()
+            pages.pop(path, None)
+            continue
+        parts = path.split("/", 2)
+        if len(parts) > 2 or (len(parts) == 2 and parts[1]):
+            dirty.add(parts[1])
+        else:
+            all_dirty = True
+    return Snapshot(tracked, dirty, all_dirty, pages)

@@ -49,6 +49,10 @@ class Dossier:
     attachments: list[str] = field(default_factory=list)  # paths of files under files/
     volumes: list[str] = field(default_factory=list)
 
+    def paths(self) -> list[str]:
+        """Every file of the dossier."""
+        return ([self.card] if self.card else []) + [r.path for r in self.records] + self.attachments + self.volumes
+
 
 @dataclass
 class Tree:

@@ -11,7 +11,7 @@ from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
 
-from cardctl import dossiers, findings_cache, layout, seal
+from cardctl import dossier_cache, dossiers, layout, seal
 from cardctl.archive import Archive
 from cardctl.errors import CannotRun, UsageError
 from cardctl.problems import Problem
@@ -95,20 +95,14 @@ class DossierResult:
 Also = Callable[[Archive, DossierView], Any]
 
 
-def _check_one(archive: Archive, customer: str, also: Also | None = None, hashed: bool = False) -> DossierResult:
+def _check_one(archive: Archive, customer: str, also: Also | None = None, store: dossier_cache.Store | None = None) -> DossierResult:
     view, problems = dossiers.view(archive, customer)
     problems += check_dossier(Context(archive), view)
     problems += seal.dossier_problems(archive, view.files)
     card = view.card
     who = customers.identity(card) if card is not None and card.doc.ok else None
     extra = also(archive, view) if also is not None else None
-    seen = None
-    if hashed and not _git_blind(problems):
-        # Hashed after checking: an entry is cached only when these are the
-        # very contents git's index holds, so a file changed mid-run is never
-        # cached under the old content's id.
-        files = view.files
-        seen = findings_cache.file_blobs(archive.root, [p for p in [files.card] if p] + [r.path for r in files.records] + files.attachments + files.volumes)
+    seen = store.hashed(archive, customer, view.files) if store is not None and not _git_blind(problems) else None
     return DossierResult(customer, problems, who, extra, seen)
 
 
@@ -175,21 +169,21 @@ def check_and(archive: Archive, paths: Sequence[str] = (), changed_since: str | 
     ids = [c for c in all_ids if scope is None or c in scope]
     found: list[customers.Identity] = []
     extras: list[Any] = []
-    store = findings_cache.open_store(archive) if cached and also is None else None
+    store = dossier_cache.open_store(archive, dossier_cache.FINDINGS) if cached and also is None else None
     results: dict[str, DossierResult] = {}
     if store is not None:
         for customer in ids:
-            if (entry := store.get(customer)) is not None:
+            if (entry := dossier_cache.Findings.decode(store.get(customer))) is not None:
                 results[customer] = DossierResult(customer, entry.problems, entry.identity)
     todo = [c for c in ids if c not in results]
 
     def one(arc: Archive, customer: str) -> DossierResult:
-        return _check_one(arc, customer, also, hashed=store is not None and store.git.clean(customer))
+        return _check_one(arc, customer, also, store)
 
     for result in dossiers.each(archive, todo, one, prepare=lambda: prepare(archive), label="validating"):
         results[result.customer] = result
         if store is not None:
-            store.offer(result.customer, findings_cache.Entry(result.problems, result.identity), result.seen)
+            store.offer(result.customer, dossier_cache.Findings(result.problems, result.identity).encode(), result.seen)
     if store is not None:
         if scope is None:
             store.forget_others(ids)

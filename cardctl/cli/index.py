@@ -20,14 +20,20 @@ def register(app: typer.Typer) -> None:
 
         archive = state(ctx).archive()
         archive.require_sound_settings()
-        cat = catalogue.build(archive)
+        cat = catalogue.build(archive, cached=True)
         diffs = catalogue.compare(archive.root, cat)
         if check:
             for diff in diffs:
                 out(f"{diff.path}: {diff.what}")
             err("catalogue is up to date" if not diffs else f"catalogue is out of date ({len(diffs)} files); run `cardctl index`")
             return 1 if diffs else 0
-        for path in catalogue.write(archive.root, cat, diffs):
-            out(path)
+        from cardctl.writes import WritePlan
+
+        # Through a plan: all of the catalogue is brought up to date, or none of it.
+        plan = WritePlan(archive.root, replace={d.path: cat.files[d.path] for d in diffs if d.what != "obsolete"},
+                         remove=[d.path for d in diffs if d.what == "obsolete"])
+        plan.apply()
+        for diff in diffs:
+            out(diff.path)
         err(f"catalogue: {len(diffs)} files written" if diffs else "catalogue is up to date")
         return 0

@@ -1,0 +1,181 @@
+"""A cache of what is worked out per dossier (validate's findings, index's catalogue
+page), so that checking or indexing an unchanged archive is quick.
+
+An entry is keyed by what the result depends on, never by modification times:
+
+- the dossier's files as git's index records them (path, mode, content id),
+  trusted only when `git status` finds nothing changed, untracked or ignored
+  under the dossier, and only after the checker has hashed the files it read
+  and found exactly those contents;
+- everything outside the dossier that its checks read: the settings, the
+  archive's own schemas, the seals;
+- the code that made it: cardctl's own source and schemas, and the
+  versions of the libraries that read and check files.
+
+A cache that cannot be read, or that was made by other code, is ignored and
+rebuilt. Git does not track empty folders or special files (FIFOs, sockets):
+one created inside an unchanged dossier is found by the next check without
+the cache (`validate --no-cache`), or once anything in the dossier changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cardctl import __version__, cache, gitrepo
+from cardctl.archive import Archive
+from cardctl.layout import Dossier
+from cardctl.problems import Problem
+from cardctl.rules.customers import Identity
+
+FINDINGS = ".cardctl/cache/findings.json"
+CATALOGUE = ".cardctl/cache/catalogue.json"
+FORMAT = 1
+
+
+def _code_digest() -> str:
+    """cardctl's source and schemas, and the libraries that read and check files."""
+    from importlib.metadata import version
+
+    import yaml
+
+    from cardctl.schemas import schema_dir
+
+    h = hashlib.sha256()
+    libraries = " ".join(version(name) for name in ("PyYAML", "fastjsonschema", "jsonschema"))
+    h.update(f"{FORMAT} {__version__} {sys.version} {libraries} {yaml.__with_libyaml__}\0".encode())
+    package = Path(__file__).resolve().parent
+    for folder, pattern in ((package, "**/*.py"), (schema_dir(), "**/*.json")):
+        for path in sorted(folder.glob(pattern)):
+            h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _archive_digest(archive: Archive) -> str:
+    """The files outside the dossiers that a dossier's checks read."""
+    h = hashlib.sha256()
+    root = archive.root
+    paths = [root / "cardctl.yaml"]
+    for folder in ("schemas", "seals"):
+        if (root / folder).is_dir():
+            paths += sorted((root / folder).iterdir())
+    for path in paths:
+        h.update(path.relative_to(root).as_posix().encode() + b"\0")
+        try:
+            h.update(path.read_bytes() if path.is_file() else b"<not a file>")
+        except OSError:
+            h.update(b"<unreadable>")
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+@dataclass
+class Findings:
+    """validate's result for one dossier."""
+
+    problems: list[Problem]
+    identity: Identity | None
+
+    def encode(self) -> list[Any] | None:
+        """JSON for the cache; None when something would not come back unchanged."""
+        who = self.identity
+        if who is not None and not all(isinstance(k, str) and isinstance(v, str) for k, v in who.values):
+            return None
+        return [[[p.path, p.line, p.column, p.code, p.message] for p in self.problems],
+                None if who is None else [who.customer, [list(v) for v in who.values], who.name_key]]
+
+    @staticmethod
+    def decode(raw: Any) -> Findings | None:
+        try:
+            problems_raw, who = raw
+            problems = [Problem(str(a), int(b), int(c), str(d), str(e)) for a, b, c, d, e in problems_raw]
+            identity = None if who is None else Identity(str(who[0]), tuple((str(k), str(v)) for k, v in who[1]), str(who[2]))
+        except (TypeError, ValueError):
+            return None
+        return Findings(problems, identity)
+
+
+@dataclass
+class Store:
+    """The cache for one run: look entries up before checking, offer new ones after."""
+
+    archive: Archive
+    git: gitrepo.Snapshot
+    file: str
+    stamp: str
+    entries: dict[str, list[Any]] = field(default_factory=dict)  # customer -> [key, encoded entry]
+    changed: bool = False
+
+    def key(self, customer: str) -> str:
+        h = hashlib.sha256(f"{self.stamp}\0{customer}\0".encode())
+        h.update("\0".join(self.git.tracked.get(customer, [])).encode("utf-8", "surrogateescape"))
+        return h.hexdigest()
+
+    def get(self, customer: str) -> Any:
+        """The value kept for an unchanged dossier (None if there is none)."""
+        if not self.git.clean(customer):
+            return None
+        held = self.entries.get(customer)
+        if not isinstance(held, list) or len(held) != 2 or held[0] != self.key(customer):
+            return None
+        return held[1]
+
+    def offer(self, customer: str, value: Any, seen: dict[str, str] | None) -> None:
+        """Keep `value` (JSON) if the files it was made from are exactly what git's index holds."""
+        if value is None or seen is None or not self.git.clean(customer) or seen != self.git.blobs(customer):
+            if customer in self.entries:
+                del self.entries[customer]
+                self.changed = True
+            return
+        self.entries[customer] = [self.key(customer), value]
+        self.changed = True
+
+    def hashed(self, archive: Archive, customer: str, files: Dossier) -> dict[str, str] | None:
+        """For a worker, after it read a dossier git finds unchanged: the content ids of what it read.
+
+        Hashed after the work, so a file changed meanwhile never gets cached
+        under the old content's id.
+        """
+        return file_blobs(archive.root, files.paths()) if self.git.clean(customer) else None
+
+    def forget_others(self, present: list[str]) -> None:
+        """Drop the entries of dossiers that are gone (after a whole-archive run)."""
+        keep = set(present)
+        for customer in [c for c in self.entries if c not in keep]:
+            del self.entries[customer]
+            self.changed = True
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        data = json.dumps({"stamp": self.stamp, "entries": self.entries}, ensure_ascii=False, separators=(",", ":"))
+        cache.save(self.archive.root, self.file, data.encode("utf-8"))
+
+
+def open_store(archive: Archive, file: str) -> Store | None:
+    """One of the caches of an archive in git (None elsewhere: without git's index nothing can vouch for a file)."""
+    git = gitrepo.snapshot(archive.root)
+    if git is None:
+        return None
+    stamp = hashlib.sha256(f"{_code_digest()}\0{_archive_digest(archive)}".encode()).hexdigest()
+    entries: dict[str, list[Any]] = {}
+    try:
+        data = json.loads((archive.root / file).read_text(encoding="utf-8"))
+        if isinstance(data, dict) and data.get("stamp") == stamp and isinstance(data.get("entries"), dict):
+            entries = data["entries"]
+    except (OSError, ValueError):
+        pass
+    return Store(archive, git, file, stamp, entries)
+
+
+def file_blobs(root: Path, paths: list[str]) -> dict[str, str] | None:
+    """git's content id of each file, as read now (None if one cannot be read)."""
+    try:
+        return {rel: gitrepo.blob_id(root / rel) for rel in paths}
+    except OSError:
+        return None

@@ -1,0 +1,188 @@
+"""The findings cache: a warm validate gives exactly the findings of a fresh one.
+
+Every case of the broken corpus is checked in a git repository three times
+(plain, cached cold, cached warm) and after edits that the cache must notice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from cardctl.archive import Archive
+from cardctl.dossier_cache import FINDINGS as FILE
+from cardctl.render import problem_line
+from cardctl.validate import check
+from conftest import git, make_repo
+from test_corpus import CASES, build_case, expected_lines
+
+
+def lines(root: Path, cached: bool) -> list[str]:
+    return [problem_line(p) for p in check(Archive(root), cached=cached)]
+
+
+def entries(root: Path) -> dict:
+    return json.loads((root / FILE).read_text(encoding="utf-8"))["entries"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_cold_and_warm_runs_give_the_corpus_findings(case: Path, tmp_path: Path) -> None:
+    root = build_case(case, tmp_path / "archive")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "case", "--no-verify")
+    expected = expected_lines(case)
+    assert lines(root, cached=True) == expected
+    assert (root / FILE).is_file()
+    assert lines(root, cached=True) == expected
+    assert lines(root, cached=False) == expected
+
+
+def test_warm_run_reuses_entries_and_sees_every_kind_of_change(repo: Path) -> None:
+    assert lines(repo, cached=True) == []
+    cached = entries(repo)
+    assert set(cached) == {p.name for p in (repo / "customers").iterdir()}
+    record = next((repo / "customers/KH0001").rglob("*-visit-*.yaml"))
+    rel = record.relative_to(repo).as_posix()
+    original = record.read_text(encoding="utf-8")
+
+    record.write_text(original.replace("channel: ", "channel: carrier-pigeon-", 1), encoding="utf-8")  # unstaged edit
+    assert any(rel in line and "S2" in line for line in lines(repo, cached=True))
+    git(repo, "add", rel)  # staged: the index now holds the broken content
+    assert any(rel in line for line in lines(repo, cached=True))
+    git(repo, "commit", "-qm", "broken")
+    broken = lines(repo, cached=True)
+    assert broken == lines(repo, cached=False) and any(rel in line for line in broken)
+    assert lines(repo, cached=True) == broken  # from the cache now
+
+    record.write_text(original, encoding="utf-8")  # back to the valid content, not committed
+    assert lines(repo, cached=True) == []
+    git(repo, "commit", "-qam", "fixed")
+    assert lines(repo, cached=True) == [] == lines(repo, cached=False)
+
+
+def test_new_untracked_and_ignored_files_are_seen(repo: Path) -> None:
+    assert lines(repo, cached=True) == []
+    folder = next((repo / "customers/KH0001").glob("basic/*"))
+    (folder / "notes.txt").write_text("x\n", encoding="utf-8")
+    found = lines(repo, cached=True)
+    assert any("notes.txt" in line and "L301" in line for line in found)
+    (repo / ".gitignore").write_text("*.txt\n", encoding="utf-8")  # ignored by git, still not archive material
+    assert lines(repo, cached=True) == found
+    (folder / "notes.txt").unlink()
+    assert lines(repo, cached=True) == []
+
+
+def test_a_settings_change_invalidates_every_entry(repo: Path) -> None:
+    assert lines(repo, cached=True) == []
+    settings = repo / "cardctl.yaml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text("".join("staff: [无名]\n" if line.startswith("staff:") else line for line in text.splitlines(keepends=True)), encoding="utf-8")
+    git(repo, "commit", "-qam", "staff")
+    found = lines(repo, cached=True)
+    assert found == lines(repo, cached=False) and any("L3" in line or "not in staff" in line or "staff" in line for line in found)
+
+
+def test_a_dossier_with_folder_findings_is_never_cached(repo: Path) -> None:
+    stray = repo / "customers/KH0001/notes"
+    stray.mkdir()  # git does not see an empty folder
+    first = lines(repo, cached=True)
+    assert "customers/KH0001/notes/:1:1: L301" in " ".join(first)
+    assert "KH0001" not in entries(repo)
+    stray.rmdir()
+    assert lines(repo, cached=True) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_is_reported_and_never_cached(repo: Path) -> None:
+    fifo = repo / "customers/KH0001/card.pipe"
+    os.mkfifo(fifo)
+    assert any("card.pipe" in line and "not a regular file" in line for line in lines(repo, cached=True))
+    assert "KH0001" not in entries(repo)
+    fifo.unlink()
+    assert lines(repo, cached=True) == []
+
+
+@pytest.mark.parametrize("junk", ["{not json", "[]", '{"stamp": "x", "entries": {}}', '{"stamp": null, "entries": 5}'])
+def test_a_broken_or_foreign_cache_is_ignored(repo: Path, junk: str) -> None:
+    record = next((repo / "customers/KH0001").rglob("*-visit-*.yaml"))
+    record.write_text(record.read_text(encoding="utf-8").replace("channel: ", "channel: x", 1), encoding="utf-8")
+    git(repo, "commit", "-qam", "broken")
+    expected = lines(repo, cached=False)
+    assert expected
+    (repo / FILE).parent.mkdir(parents=True, exist_ok=True)
+    (repo / FILE).write_text(junk, encoding="utf-8")
+    assert lines(repo, cached=True) == expected
+
+
+def test_an_entry_under_another_key_is_not_trusted(repo: Path) -> None:
+    record = next((repo / "customers/KH0001").rglob("*-visit-*.yaml"))
+    record.write_text(record.read_text(encoding="utf-8").replace("channel: ", "channel: x", 1), encoding="utf-8")
+    git(repo, "commit", "-qam", "broken")
+    expected = lines(repo, cached=True)
+    data = json.loads((repo / FILE).read_text(encoding="utf-8"))
+    data["entries"]["KH0001"][0] = "0" * 64  # as if made for other contents
+    data["entries"]["KH0001"][1][0] = []
+    (repo / FILE).write_text(json.dumps(data), encoding="utf-8")
+    assert lines(repo, cached=True) == expected
+
+
+def test_the_cache_never_shows_as_a_change_and_outside_git_there_is_none(base: Path, cli) -> None:
+    assert cli("validate", cwd=base).code == 0
+    assert not (base / ".cardctl").exists()  # no git: nothing to key the cache on
+    make_repo(base)
+    (base / ".gitignore").unlink(missing_ok=True)
+    assert cli("validate", cwd=base).code == 0
+    assert (base / FILE).is_file()
+    assert git(base, "status", "--porcelain") == ""
+
+
+def test_no_cache_flag_neither_reads_nor_writes(repo: Path, cli) -> None:
+    assert cli("validate", "--no-cache", cwd=repo).code == 0
+    assert not (repo / FILE).exists()
+    assert cli("validate", cwd=repo).code == 0 and (repo / FILE).exists()
+
+
+def _indexed_example(example: Path, cli) -> Path:
+    make_repo(example)
+    assert cli("index", cwd=example).code == 0
+    git(example, "add", "-A")
+    git(example, "commit", "-qm", "index", "--allow-empty")
+    return example
+
+
+def test_index_from_the_cache_writes_the_same_bytes(example: Path, cli) -> None:
+    from cardctl import catalogue
+
+    root = _indexed_example(example, cli)
+    assert cli("index", "--check", cwd=root).code == 0  # fills the cache
+    assert (root / ".cardctl/cache/catalogue.json").is_file()
+    warm = catalogue.build(Archive(root), cached=True)
+    plain = catalogue.build(Archive(root))
+    assert warm.current and not set(warm.current) & set(warm.files)
+    assert warm.files[catalogue.REGISTER] == plain.files[catalogue.REGISTER]
+    for page in warm.current:
+        assert (root / page).read_bytes() == plain.files[page]
+    assert catalogue.compare(root, warm) == [] == catalogue.compare(root, plain)
+
+
+def test_index_sees_changed_records_and_hand_edited_pages(example: Path, cli) -> None:
+    root = _indexed_example(example, cli)
+    assert cli("index", "--check", cwd=root).code == 0
+    record = next(p for p in sorted((root / "customers").rglob("*.yaml")) if p.name != "card.yaml" and "\ntitle: " in p.read_text(encoding="utf-8"))
+    customer = record.relative_to(root).parts[1]
+    record.write_text(record.read_text(encoding="utf-8").replace("\ntitle: ", "\ntitle: 改 ", 1), encoding="utf-8")
+    result = cli("index", "--check", cwd=root)
+    assert result.code == 1 and result.out.strip() == f"catalogue/{customer}.md: stale"
+    git(root, "checkout", "-q", "--", ".")
+    assert cli("index", "--check", cwd=root).code == 0
+
+    page = root / f"catalogue/{customer}.md"
+    page.write_text(page.read_text(encoding="utf-8") + "hand-made line\n", encoding="utf-8")
+    result = cli("index", "--check", cwd=root)
+    assert result.code == 1 and result.out.strip() == f"catalogue/{customer}.md: stale"
+    assert cli("index", cwd=root).code == 0
+    assert git(root, "status", "--porcelain") == ""
