@@ -5,13 +5,18 @@ The new record is placed by the filing rules, checked with the rules of
 to a request whose year is still open moves the request (with its
 attachments and drafts) into the reply's year folder, as seed 002 §(二) 5
 asks ("跨年度的请示与批复，放在复文年立卷").
+
+Running the same command again after it was killed finishes what the
+killed run began: an attachment it copied is reused, a request it moved
+already has the rest of its files moved after it, and the commit takes in
+all of it (see `RecordPlan.settled`).
 """
 
 from __future__ import annotations
 
 import secrets
 import string
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,7 +25,7 @@ from cardctl import filing, layout
 from cardctl.archive import Archive
 from cardctl.customers import WriteResult
 from cardctl.digest import sha256_file
-from cardctl.errors import Rejected, UsageError
+from cardctl.errors import CannotRun, Rejected, UsageError
 from cardctl.layout import RecordFile
 from cardctl.model import Record, as_date, as_dict, as_list, as_str
 from cardctl.rules import Context, DossierView
@@ -28,6 +33,24 @@ from cardctl.rules.schema import suggest
 from cardctl.schemas import Kind
 from cardctl.writes import WritePlan
 from cardctl.yamlio import Document, dump_new, read_document
+
+@dataclass
+class RecordPlan(WritePlan):
+    """A record's plan, plus `settled`: files already where the plan puts them that its commit must take in.
+
+    They are left by an interrupted run of the same command (a copied
+    attachment, a request moved into its reply's year, the place it was moved
+    from) or reused (an attachment with the same bytes). Nothing is written
+    for them; committing them keeps the commit whole: a record never lands in
+    git without the files it names.
+    """
+
+    settled: set[str] = field(default_factory=set)
+
+    @property
+    def touched(self) -> list[str]:
+        return sorted({*super().touched, *self.settled})
+
 
 SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
 ENVELOPE_HEAD = ("id", "kind", "date", "title", "author", "doc_no", "pages", "retention", "classification", "relation", "expects_reply", "period")
@@ -97,7 +120,7 @@ def add(
     kind_name: str,
     fields: dict[str, Any],
     attach: list[Path] | None = None,
-) -> tuple[WriteResult, WritePlan]:
+) -> tuple[WriteResult, RecordPlan]:
     """Plan and check a new record; nothing is written here (see `write`)."""
     archive.require_sound_settings()
     kind = kind_named(archive, kind_name)
@@ -127,13 +150,15 @@ def add(
             f"(--date {date.today().isoformat()}) with a note naming the sealed volume, e.g. --set notes='补归档，原属 {year} 年卷'"
         )
     folder = f"customers/{customer}/{kind.category}/{year}"
-    plan = WritePlan(archive.root)
+    plan = RecordPlan(archive.root)
     for source in attach or []:
         if not source.is_file():
             raise UsageError(f"--attach {source}: no such file")
         rel, digest, copy = _attachment_target(archive, folder, source, plan.copy)
         if copy:
             plan.copy[f"{folder}/{rel}"] = source
+        else:
+            plan.settled.add(f"{folder}/{rel}")
         data.setdefault("attachments", [])
         if not any(as_dict(a).get("path") == rel for a in as_list(data["attachments"])):
             data["attachments"].append({"path": rel, "sha256": digest})
@@ -149,15 +174,42 @@ def add(
         if was and now and str(was[0]) == rec.file.year and now[0] != was[0]:
             moved = _moved(rec, now[0])
             plan.move[rec.path] = moved.path
-            for item in as_list(rec.data.get("attachments")):
-                rel = as_str(as_dict(item).get("path"))
-                if rel and (archive.root / rec.file.folder / rel).is_file():
-                    plan.move[f"{rec.file.folder}/{rel}"] = f"{moved.file.folder}/{rel}"
+            _move_attachments(archive, rec, rec.file.folder, moved.file.folder, plan)
             rec = moved
+        elif was and now and str(now[0]) == rec.file.year and now[0] != was[0]:
+            # Already where the new record puts it: a killed run of this command moved it.
+            origin = f"{rec.file.folder.rsplit('/', 1)[0]}/{was[0]}"
+            plan.settled.add(rec.path)
+            plan.settled.update(_committed_but_gone(archive, [f"{origin}/{rec.file.stem}.yaml"]))
+            _move_attachments(archive, rec, origin, rec.file.folder, plan)
         records.append(rec)
     plan.create[path] = text.encode("utf-8")
     _refuse_findings(archive, DossierView(files, card, [*records, new]), plan, f"the new {kind.name} is invalid; nothing was written")
     return WriteResult(rid, path, plan.written), plan
+
+
+def _move_attachments(archive: Archive, rec: Record, source: str, target: str, plan: RecordPlan) -> None:
+    """Plan the move of a moving record's attachments; those a killed run moved already are settled."""
+    for item in as_list(rec.data.get("attachments")):
+        rel = as_str(as_dict(item).get("path"))
+        if not rel:
+            continue
+        if (archive.root / source / rel).is_file():
+            plan.move[f"{source}/{rel}"] = f"{target}/{rel}"
+        elif (archive.root / target / rel).is_file():
+            plan.settled.add(f"{target}/{rel}")
+            plan.settled.update(_committed_but_gone(archive, [f"{source}/{rel}"]))
+
+
+def _committed_but_gone(archive: Archive, paths: list[str]) -> list[str]:
+    """Those of `paths` that git has and the work tree no longer has: their removal belongs in the commit."""
+    from cardctl import gitrepo
+
+    try:
+        gone = set(gitrepo.dirty_paths(archive.root))
+    except CannotRun:  # no git at all: nothing to commit either
+        return []
+    return [p for p in paths if p in gone and not (archive.root / p).exists()]
 
 
 def _refuse_findings(archive: Archive, view: DossierView, plan: WritePlan, message: str) -> None:
