@@ -226,19 +226,7 @@ def set_fields(archive: Archive, customer: str, items: list[str], unsets: list[s
     card = archive.card(customer)
     if not card.doc.ok or card.doc.text is None:
         raise UsageError(f"the card of {customer} cannot be read; fix it first (`cardctl validate {path}`)")
-    try:
-        rt = RoundTrip(card.doc.text)
-    except Exception as exc:  # ruamel's round-trip loader is stricter in places
-        raise UsageError(f"the card of {customer} cannot be edited: {exc}") from None
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    for a in assignments:
-        assign.apply(rt.data, a, CommentedMap, CommentedSeq)
-    for key in unsets:
-        assign.parse([f"{key}=x"], card_schema)  # the same check for unknown fields
-        if not assign.unset(rt.data, key):
-            raise UsageError(f"{key} is not set on the card of {customer}")
-    text = rt.dump()
+    text = _edited(card.doc.text, customer, assignments, unsets, card_schema)
     if text == card.doc.text:
         return WriteResult(customer, path, [], changed=False), WritePlan(archive.root)
     others = [c for c in archive.cards() if c.customer != customer]
@@ -250,3 +238,49 @@ def set_fields(archive: Archive, customer: str, items: list[str], unsets: list[s
         raise Rejected(f"the change would make the card of {customer} invalid; nothing was written", errors)
     plan = WritePlan(archive.root, replace={path: text.encode("utf-8")})
     return WriteResult(customer, path, plan.written, warnings), plan
+
+
+def _edited(text: str, customer: str, assignments: list[assign.Assignment], unsets: list[str], card_schema: dict[str, Any]) -> str:
+    """The card's text with the assignments and removals made, comments and order kept."""
+    try:
+        rt = RoundTrip(text)
+    except Exception as exc:  # ruamel's round-trip loader is stricter in places
+        raise UsageError(f"the card of {customer} cannot be edited: {exc}") from None
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    for a in assignments:
+        assign.apply(rt.data, a, CommentedMap, CommentedSeq)
+    for key in unsets:
+        assign.parse([f"{key}=x"], card_schema)  # the same check for unknown fields
+        if not assign.unset(rt.data, key):
+            raise UsageError(f"{key} is not set on the card of {customer}")
+    return rt.dump()
+
+
+def uncommitted_edit(archive: Archive, customer: str, items: list[str], unsets: list[str]) -> WritePlan | None:
+    """A plan committing the card when its one uncommitted change is exactly this edit, else None.
+
+    That is what a `customer set --commit` killed between writing the card
+    and committing it leaves (or the same edit made earlier without
+    --commit): running it again finds nothing to change, and commits instead.
+    A card with other uncommitted changes is left to its owner.
+    """
+    from cardctl import gitrepo
+
+    path = card_path(customer)
+    if gitrepo.repo_root(archive.root) is None or path not in gitrepo.dirty_paths(archive.root):
+        return None
+    try:
+        gitrepo.resolve(archive.root, "HEAD")
+    except UsageError:  # no commit yet
+        return None
+    committed = gitrepo.read_at(archive.root, "HEAD", path)
+    current = gitrepo.read_at(archive.root, None, path)
+    if committed is None or current is None:
+        return None
+    card_schema = archive.schemas.flatten(archive.schemas.documents["card"])
+    try:
+        edited = _edited(committed.decode("utf-8"), customer, assign.parse(items, card_schema), unsets, card_schema)
+    except (UsageError, UnicodeDecodeError):
+        return None
+    return WritePlan(archive.root, replace={path: current}) if edited.encode("utf-8") == current else None

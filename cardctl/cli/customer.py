@@ -9,7 +9,7 @@ import typer
 
 from cardctl import render
 from cardctl.categories import CATEGORIES
-from cardctl.cli.common import CommitFlag, TableFormat, TextJson, err, finish, out, parse_date, state
+from cardctl.cli.common import CommitFlag, TableFormat, TextJson, commit_wanted, err, finish, out, parse_date, state
 
 app = typer.Typer(help="Add, list, show and edit customers.", no_args_is_help=True)
 
@@ -170,4 +170,9 @@ def set_command(
     result, plan = customers.set_fields(archive, cid, assignments or [], unset or [])
     keys = [a.partition("=")[0] for a in assignments or []] + [f"-{k}" for k in unset or []]
     text = f"updated {result.path}" if result.changed else f"{result.path} unchanged"
+    if not result.changed and commit_wanted(archive, commit):
+        finishing = customers.uncommitted_edit(archive, cid, assignments or [], unset or [])
+        if finishing is not None:  # written before (a killed run): commit it now
+            plan, text = finishing, f"committed {result.path}: the change was written before but not committed"
+            result.files = finishing.written
     return finish(archive, result, plan, fmt, text, commit=commit, message=f"customer set {cid}: {', '.join(keys)}")
