@@ -22,7 +22,7 @@ from cardctl.locate import SETTINGS_FILE
 from cardctl.problems import Problem, has_errors
 from cardctl.rules import DossierView
 from cardctl.writes import WritePlan
-from cardctl.yamlio import RoundTrip, dump_generated
+from cardctl.yamlio import TEMP_PREFIX, RoundTrip, dump_generated
 
 
 class Refused(CardctlError):
@@ -48,13 +48,20 @@ class CloseResult:
 
 
 def own_outputs(year: int) -> list[str]:
-    """Paths a close of `year` writes: a rerun may find them already there."""
-    return [f"customers/*/*/{year}/VOLUME-*", seal.seal_path(year), "catalogue/*", SETTINGS_FILE]
+    """Paths a close of `year` writes: a rerun may find them already there.
+
+    Also the patterns its commit stages, so they name the catalogue's files,
+    not everything in catalogue/ (a temporary file a killed write left there
+    must never be committed).
+    """
+    return [f"customers/*/*/{year}/VOLUME-*", seal.seal_path(year), "catalogue/register.csv", "catalogue/*.md", SETTINGS_FILE]
 
 
 def _foreign_changes(archive: Archive, year: int) -> list[str]:
-    patterns = [*own_outputs(year), ".cardctl/*"]  # cardctl's own cache is never a change
-    return [p for p in gitrepo.dirty_paths(archive.root) if not any(fnmatch.fnmatch(p, pat) for pat in patterns)]
+    """Uncommitted changes that are not this close's own; cardctl's cache and temporary files never count."""
+    patterns = [*own_outputs(year), ".cardctl/*"]
+    return [p for p in gitrepo.dirty_paths(archive.root)
+            if not any(fnmatch.fnmatch(p, pat) for pat in patterns) and not os.path.basename(p).startswith(TEMP_PREFIX)]
 
 
 def _people(archive: Archive, by: str | None, checker: str | None) -> tuple[str, str]:
