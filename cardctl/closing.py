@@ -139,7 +139,8 @@ def close(
     files[seal.seal_path(year)] = dump_generated(sealed).encode("utf-8")
     # Volumes and the seal first, synced to disk in one go; closed_years last:
     # until it is written, the close has not happened.
-    WritePlan(archive.root, replace=files).apply(durable=False)
+    volumes_plan = WritePlan(archive.root, replace=files)
+    volumes_plan.apply(durable=False)
     os.sync()
     rt = RoundTrip(archive.settings_doc.text or "")
     years = sorted({*archive.settings.closed_years, year})
@@ -152,21 +153,36 @@ def close(
     else:
         listed = rt.data["closed_years"] = CommentedSeq(years)
     listed.fa.set_flow_style()  # a one-line diff: closed_years: [2024, 2025]
-    WritePlan(archive.root, replace={SETTINGS_FILE: rt.dump().encode("utf-8")}).apply()
-    archive = Archive(archive.root)
-    written = sorted(files) + [SETTINGS_FILE] + _refresh_catalogue(archive)
+    settings_plan = WritePlan(archive.root, replace={SETTINGS_FILE: rt.dump().encode("utf-8")})
+    try:
+        settings_plan.apply()
+        archive = Archive(archive.root)
+        refreshed = _refresh_catalogue(archive)
+    except CannotRun:  # a full disk, a read-only folder: undone, the close has not happened
+        settings_plan.undo()
+        volumes_plan.undo()
+        raise
+    written = sorted(files) + [SETTINGS_FILE] + refreshed
     result = _finish(archive, year, commit=commit, sign=sign, written=written, fresh=True)
     result.volumes = volumes
     result.state = "closed"
     return result
 
 
-def _refresh_catalogue(archive: Archive) -> list[str]:
-    """Bring a committed catalogue up to date with the new reference codes."""
+def _catalogue_plan(archive: Archive) -> WritePlan:
+    """Bring a committed catalogue up to date with the new reference codes (nothing when there is none)."""
     if not (archive.root / catalogue.REGISTER).is_file():
-        return []
+        return WritePlan(archive.root)
     cat = catalogue.build(archive)
-    return catalogue.write(archive.root, cat, catalogue.compare(archive.root, cat))
+    diffs = catalogue.compare(archive.root, cat)
+    return WritePlan(archive.root, replace={d.path: cat.files[d.path] for d in diffs if d.what != "obsolete"},
+                     remove=[d.path for d in diffs if d.what == "obsolete"])
+
+
+def _refresh_catalogue(archive: Archive) -> list[str]:
+    plan = _catalogue_plan(archive)
+    plan.apply()
+    return plan.touched
 
 
 def _finish(archive: Archive, year: int, *, commit: bool, sign: bool, written: list[str] | None = None, fresh: bool = False) -> CloseResult:

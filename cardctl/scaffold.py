@@ -10,7 +10,8 @@ from cardctl.errors import CannotRun, Rejected, UsageError
 from cardctl.locate import SETTINGS_FILE
 from cardctl.schemas import SchemaSet
 from cardctl.settings import DEFAULT_REFERENCE
-from cardctl.yamlio import TEMP_PREFIX, atomic_write, dump_new, read_document
+from cardctl.writes import WritePlan, os_advice, os_reason
+from cardctl.yamlio import TEMP_PREFIX, dump_new, read_document
 
 EDITOR_SCHEMAS = ".cardctl-schemas"
 
@@ -116,6 +117,17 @@ def _json(data: object) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+def _make_folder(path: Path) -> list[Path]:
+    """Make `path` and its missing parents; returns the folders made, outermost first."""
+    missing = [p for p in [path, *path.parents] if not p.exists()][::-1]
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        advice = os_advice(exc)
+        raise CannotRun(f"cannot create the folder {path}: {os_reason(exc)}; nothing was written" + (f"; {advice}" if advice else "")) from None
+    return missing
+
+
 def init(path: Path, *, name: str | None, fonds: str | None, use_git: bool) -> list[str]:
     """Create the archive at `path`; returns the files written, relative to it."""
     if path.exists() and not path.is_dir():
@@ -152,16 +164,25 @@ def init(path: Path, *, name: str | None, fonds: str | None, use_git: bool) -> l
         files[".pre-commit-config.yaml"] = PRE_COMMIT.encode("utf-8")  # only at the top of a repository
     for file_name, schema in schemas.editor_schemas().items():
         files[f"{EDITOR_SCHEMAS}/{file_name}"] = _json(schema)
-    written = []
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        for rel, data in files.items():
-            if rel.startswith((".vscode/", ".git", ".pre-commit")) and (path / rel).exists():
+    made = _make_folder(path)
+    plan = WritePlan(path)
+    for rel, data in files.items():
+        if (path / rel).exists():
+            if rel.startswith((".vscode/", ".git", ".pre-commit")):
                 continue  # the archive sits in a project that has its own
-            atomic_write(path / rel, data)
-            written.append(rel)
-    except OSError as exc:
-        raise CannotRun(f"cannot write the archive at {path}: {exc.strerror or exc}") from exc
+            plan.replace[rel] = data
+        else:
+            plan.create[rel] = data
+    try:  # all of it or nothing: a half-made archive would be refused by the next init
+        plan.apply()
+    except CannotRun as exc:
+        for folder in reversed(made):
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise CannotRun(f"cannot create the archive at {path}: {exc}") from None
+    written = plan.written
     if use_git and gitrepo.work_tree_of(path) is None:
         gitrepo.init(path)
         gitrepo.set_config(path, "diff.yaml.xfuncname", XFUNCNAME)

@@ -83,9 +83,18 @@ def add_command(
         "uscc": uscc,
         "phone": phone,
     }
+    from cardctl.writes import NameTaken
+
     archive = state(ctx).archive()
-    result, plan = customers.add(archive, fields, customer_id=customer_id)
-    return finish(archive, result, plan, fmt, result.id, commit=commit, message=f"customer add {result.id}: {name.strip()}")
+    attempts = 0
+    while True:
+        result, plan = customers.add(archive, fields, customer_id=customer_id)
+        try:
+            return finish(archive, result, plan, fmt, result.id, commit=commit, message=f"customer add {result.id}: {name.strip()}")
+        except NameTaken:  # another `customer add` took the same next id at the same moment: take the one after
+            attempts += 1
+            if customer_id or attempts == 10:
+                raise
 
 
 @app.command("list")

@@ -98,6 +98,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the system refused: a full disk, a folder that cannot be read or written
+        if os.environ.get("CARDCTL_DEBUG"):
+            raise
+        where = f" ({exc.filename})" if exc.filename else ""
+        err(f"cardctl: error: {exc.strerror or exc}{where}")
+        return 3
     except Exception as exc:  # a bug: one line for the user, the trace on request
         if os.environ.get("CARDCTL_DEBUG"):
             raise
