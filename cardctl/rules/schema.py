@@ -43,6 +43,14 @@ def show(value: Any) -> str:
     return f"'{text}'" if isinstance(value, str) else text
 
 
+def personal(trail: list[Any]) -> bool:
+    """A contact's personal notes, or a contact that is not a mapping and may hold them (SPEC §3: personal data).
+
+    Findings about them say where and what is wrong, never what they say.
+    """
+    return bool(trail) and trail[0] == "contacts" and (len(trail) <= 2 or trail[2] == "personal")
+
+
 def _kind_of(value: Any) -> str:
     if isinstance(value, bool):
         return "true/false"
@@ -120,6 +128,8 @@ def _error_problems(doc: Document, error: Any, allow_x: bool, root: dict[str, An
             hint = "; put the value in quotes to keep it as text"
         written = doc.locate.source(trail) if isinstance(value, (int, Decimal, bool, float)) else None
         shown = f" {written}" if written else (f" {show(value)}" if isinstance(value, (str, int, Decimal, bool, float)) else "")
+        if personal(trail):
+            shown = ""
         return [doc.at(trail, "S203", f"{field} must be {_expected(error.validator_value)}, not {_kind_of(value)}{shown}{hint}")]
     if kind == "enum":
         choices = error.validator_value
