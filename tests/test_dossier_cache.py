@@ -186,3 +186,47 @@ def test_index_sees_changed_records_and_hand_edited_pages(example: Path, cli) ->
     assert result.code == 1 and result.out.strip() == f"catalogue/{customer}.md: stale"
     assert cli("index", cwd=root).code == 0
     assert git(root, "status", "--porcelain") == ""
+
+
+def test_a_warm_run_reads_only_what_changed(repo: Path, monkeypatch) -> None:
+    from cardctl import validate
+
+    checked: list[str] = []
+    real = validate._check_one
+
+    def counting(archive, customer, *args, **kwargs):
+        checked.append(customer)
+        return real(archive, customer, *args, **kwargs)
+
+    monkeypatch.setattr(validate, "_check_one", counting)
+    assert lines(repo, cached=True) == []
+    everyone = sorted(checked)
+    assert everyone == sorted(p.name for p in (repo / "customers").iterdir())
+    checked.clear()
+    assert lines(repo, cached=True) == []
+    assert checked == []
+    card = repo / f"customers/{everyone[0]}/card.yaml"
+    card.write_text(card.read_text(encoding="utf-8") + "notes: 改\n", encoding="utf-8")
+    assert lines(repo, cached=True) == []
+    assert checked == [everyone[0]]
+
+
+def test_index_after_a_change_renders_only_that_dossier(example: Path, cli, monkeypatch) -> None:
+    from cardctl import catalogue
+
+    root = _indexed_example(example, cli)
+    assert cli("index", cwd=root).code == 0  # fills the cache
+    rendered: list[str] = []
+    real = catalogue.dossier_markdown
+
+    def counting(archive, view, references):
+        rendered.append(view.customer)
+        return real(archive, view, references)
+
+    monkeypatch.setattr(catalogue, "dossier_markdown", counting)
+    assert cli("index", "--check", cwd=root).code == 0
+    assert rendered == []
+    card = next((root / "customers").iterdir()) / "card.yaml"
+    card.write_text(card.read_text(encoding="utf-8") + "notes: 改\n", encoding="utf-8")
+    cli("index", "--check", cwd=root)
+    assert rendered == [card.parent.name]
