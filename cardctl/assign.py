@@ -88,6 +88,21 @@ def _value(text: str, schema: dict[str, Any]) -> Any:
         raise UsageError(f"cannot read the value {text!r}: {exc}") from None
 
 
+_KEY_LIKE = re.compile(r"[A-Za-z0-9_.\-]*")
+
+
+def _not_an_assignment(item: str, sep: str) -> str:
+    """Why `item` is not key=value, repeating at most its field path: the rest may be personal data."""
+    lead = _KEY_LIKE.match(item.strip()).group()  # type: ignore[union-attr]
+    if sep:
+        return "expected key=value, got nothing before '='"
+    if lead == item.strip():
+        return f"expected key=value, got {item!r}"
+    if lead:
+        return f"expected key=value, got {lead!r} followed by something other than '='"
+    return "expected key=value, got an argument that does not start with a field name"
+
+
 def parse(items: list[str], schema: dict[str, Any]) -> list[Assignment]:
     """Parse `key=value` items against `schema` (a flattened, standalone schema)."""
     out = []
@@ -95,7 +110,7 @@ def parse(items: list[str], schema: dict[str, Any]) -> list[Assignment]:
         key, sep, text = item.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise UsageError(f"expected key=value, got {item!r}")
+            raise UsageError(_not_an_assignment(item, sep))
         parts = key.split(".")
         if any(not p for p in parts):
             raise UsageError(f"{key}: empty part in the field path")

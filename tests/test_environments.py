@@ -42,6 +42,16 @@ WRITES = {
 COMMITTING = {f"{name} --commit": [*argv, "--commit"] for name, argv in WRITES.items()}
 CLOSE = ["close", "2025", "--checker", "李娜"]
 EVERY_WRITE = {**WRITES, **COMMITTING, "index": ["index"], "close": CLOSE}
+# Reading needs no room and no write access: these work on a read-only archive and on a full disk.
+READS = {"validate": (["validate"], 0), "customer list": (["customer", "list"], 0), "customer show": (["customer", "show", "KH0001"], 0),
+         "report due": (["report", "due", "--as-of", "2025-07-01"], 0), "index --check": (["index", "--check"], 1), "verify": (["verify"], 0),
+         "diff": (["diff"], 0), "log": (["log", "KH0001"], 0)}
+
+
+def reads_still_work(cardctl: ForkServer, root: Path, **options: Any) -> None:
+    results = run_all(cardctl, {name: argv for name, (argv, _) in READS.items()}, root, **options)
+    for name, run in results.items():
+        assert run.code == READS[name][1] and "error" not in run.err, (name, run.err)
 
 
 @pytest.fixture(scope="module")
@@ -234,10 +244,12 @@ def read_only(tmp_path: Path) -> Iterator[Any]:
 
 
 def test_read_only_archive(repo: Path, read_only: Any, cardctl: ForkServer) -> None:
+    options = read_only(repo)
     before = state(repo)
-    for name, run in run_all(cardctl, EVERY_WRITE, repo, **read_only(repo)).items():
+    for name, run in run_all(cardctl, EVERY_WRITE, repo, **options).items():
         refused(run, "cannot write ", ": permission denied; nothing was written; you may not write there; check the folder's permissions")
     assert state(repo) == before
+    reads_still_work(cardctl, repo, **options)
 
 
 def test_read_only_card_folder_names_the_file(repo: Path, read_only: Any, cardctl: ForkServer) -> None:
@@ -269,6 +281,7 @@ def test_full_disk(repo: Path, tmp_path: Path, cardctl: ForkServer) -> None:
         refused(run, "cannot write ", ": no space left on device; nothing was written; free some disk space and run the command again")
     assert state(repo) == before
     assert refused(results["customer set"]).startswith("cardctl: error: cannot write customers/KH0002/card.yaml: no space left on device")
+    reads_still_work(cardctl, repo, fault=full)
 
     new = tmp_path / "new"
     new.mkdir()

@@ -81,7 +81,8 @@ def test_a_contact_written_as_one_line_of_text_is_not_repeated(archive: Path, cl
 
 
 @pytest.mark.parametrize("assignment", [f"contacts.3.personal={SECRET}", f"contacts.0.personal.note={SECRET}",
-                                        f"contacts.0.personality={SECRET}", "contacts.0.personal="])
+                                        f"contacts.0.personality={SECRET}", "contacts.0.personal=",
+                                        f"contacts.0.personal {SECRET}", f"contacts.0.personal:{SECRET}", f"={SECRET}", SECRET])
 def test_customer_set_errors_do_not_repeat_personal_notes(archive: Path, cli, assignment: str) -> None:
     before = (archive / "customers/KH0001/card.yaml").read_bytes()
     result = cli("customer", "set", "KH0001", assignment, cwd=archive)
