@@ -117,6 +117,10 @@ def test_no_git_refuses_commits_and_init_but_plain_writes_work(repo: Path, tmp_p
     new = tmp_path / "new-archive"
     refused(cardctl("init", str(new), cwd=tmp_path, env=nogit), "git is not installed")
     assert not new.exists()
+    # no author given, and no git to ask for one: the command line lacks it (exit 2), as without user.name below
+    run = cardctl("visit", "add", "KH0001", "--summary", "回访", cwd=repo, env=nogit)
+    assert (run.code, run.err) == (2, "cardctl: error: who is the author? pass --by NAME (git, which would know your name, is not installed or not on PATH)\n")
+    assert state(repo) == before
     # without git, an archive is still a folder of files: plain writes and --no-git work
     assert cardctl(*WRITES["visit add"], cwd=repo, env=nogit).code == 0
     assert cardctl("index", cwd=repo, env=nogit).code == 0

@@ -105,8 +105,12 @@ def default_author(archive: Archive, given: str | None) -> str:
     if given:
         return given.strip()
     from cardctl import gitrepo
+    from cardctl.errors import CannotRun
 
-    name = gitrepo.user_name(archive.root)
+    try:
+        name = gitrepo.user_name(archive.root)
+    except CannotRun:  # no git: nothing here knows who is typing
+        raise UsageError("who is the author? pass --by NAME (git, which would know your name, is not installed or not on PATH)") from None
     if not name:
         raise UsageError("who is the author? pass --by NAME (or set git config user.name)")
     return name
