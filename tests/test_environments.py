@@ -205,6 +205,9 @@ def test_merge_in_progress_refuses_commits_and_index_resolves_the_catalogue(repo
     for name, run in run_all(cardctl, {**COMMITTING, "close": CLOSE}, repo).items():
         refused(run, "a merge is in progress", "finish it before cardctl commits")
     assert state(repo) == before
+    # without --commit, writing new records and other cards goes on: they join the merge commit
+    for name, run in run_all(cardctl, WRITES, repo).items():
+        assert (run.code, run.err) == (0, ""), name
 
     # resolving it: take one side of the card, regenerate the catalogue, commit the merge
     git(repo, "checkout", "--theirs", "customers/KH0001/card.yaml")
