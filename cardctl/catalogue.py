@@ -20,7 +20,7 @@ from cardctl.categories import CATEGORIES
 from cardctl.model import Record, as_str
 from cardctl.rules import DossierView
 from cardctl.model import as_dict, as_list
-from cardctl.yamlio import atomic_write, read_document
+from cardctl.yamlio import read_document
 
 REGISTER = "catalogue/register.csv"
 REGISTER_COLUMNS = ("id", "name", "type", "status", "grade", "credit_grade", "region", "route", "owner", "since",
@@ -141,6 +141,7 @@ def sealed_references(root: Path, volumes: list[str]) -> dict[str, str]:
 class Catalogue:
     files: dict[str, bytes] = field(default_factory=dict)  # path -> expected bytes
     current: set[str] = field(default_factory=set)  # pages known to be up to date on disk (from the cache)
+    unreadable: list[str] = field(default_factory=list)  # customers whose card cannot be read: no register row
 
 
 def build(archive: Archive, cached: bool = False) -> Catalogue:
@@ -178,6 +179,7 @@ def build(archive: Archive, cached: bool = False) -> Catalogue:
     if store is not None:
         store.forget_others(ids)
         store.save()
+    cat.unreadable = [c for c in ids if rows[c] is None]
     cat.files[REGISTER] = register_csv([row for c in ids if (row := rows[c]) is not None]).encode("utf-8")
     return cat
 
@@ -204,15 +206,3 @@ def compare(root: Path, cat: Catalogue) -> list[Difference]:
             if rel not in cat.files and rel not in cat.current and extra.is_file() and (extra.suffix == ".md" or extra.name == "register.csv"):
                 diffs.append(Difference(rel, "obsolete"))
     return diffs
-
-
-def write(root: Path, cat: Catalogue, diffs: list[Difference]) -> list[str]:
-    """Bring the catalogue on disk up to date; returns the paths written or removed."""
-    changed = []
-    for diff in diffs:
-        if diff.what == "obsolete":
-            (root / diff.path).unlink()
-        else:
-            atomic_write(root / diff.path, cat.files[diff.path])
-        changed.append(diff.path)
-    return changed

@@ -17,7 +17,7 @@ from datetime import date
 
 from cardctl import catalogue, closeout, gitrepo, layout, seal
 from cardctl.archive import Archive
-from cardctl.errors import CannotRun, CardctlError, UsageError
+from cardctl.errors import CannotRun, UsageError, Unfit
 from cardctl.locate import SETTINGS_FILE
 from cardctl.problems import Problem, has_errors
 from cardctl.rules import DossierView
@@ -25,10 +25,8 @@ from cardctl.writes import WritePlan
 from cardctl.yamlio import TEMP_PREFIX, RoundTrip, dump_generated
 
 
-class Refused(CardctlError):
+class Refused(Unfit):
     """The close cannot go ahead: findings or documents that must be dealt with first (exit 1)."""
-
-    exit_code = 1
 
     def __init__(self, message: str, problems: list[Problem] | None = None, lines: list[str] | None = None) -> None:
         super().__init__(message)

@@ -33,6 +33,12 @@ class CannotRun(CardctlError):
     exit_code = 3
 
 
+class Unfit(CardctlError):
+    """The archive has findings that stop this command (exit 1, as validate's findings)."""
+
+    exit_code = 1
+
+
 class Rejected(UsageError):
     """A write command refused input that would make the archive invalid.
 

@@ -19,7 +19,7 @@ def _git() -> Any:
     try:
         import git
     except ImportError as exc:  # GitPython refuses to import without a git executable
-        raise CannotRun("git is not installed or not on PATH; install git (or use --no-git where offered)") from exc
+        raise CannotRun("git is not installed or not on PATH; install git, or work without it (leave out --commit; init --no-git)") from exc
     return git
 
 
@@ -106,6 +106,10 @@ def check_can_commit(root: Path) -> None:
         repo.git.var("GIT_AUTHOR_IDENT")
     except git.GitCommandError:
         raise CannotRun("git does not know who you are: set git config user.name and user.email") from None
+    if repo.head.is_detached:
+        # A commit here belongs to no branch: the next `git switch` leaves it behind, unseen.
+        raise CannotRun("HEAD is detached (no branch is checked out), so a commit would belong to no branch; "
+                        "switch to a branch first (git switch main), or leave out --commit")
     git_dir = Path(repo.git_dir)
     for marker, what in (("MERGE_HEAD", "a merge"), ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase"), ("CHERRY_PICK_HEAD", "a cherry-pick")):
         if (git_dir / marker).exists():

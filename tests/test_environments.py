@@ -158,7 +158,6 @@ def test_detached_head_plain_writes_work(repo: Path, cardctl: ForkServer) -> Non
     assert git(repo, "rev-parse", "HEAD") == head
 
 
-@pytest.mark.xfail(strict=True, reason="needs gitrepo.check_can_commit to refuse when repo.head.is_detached (gitrepo.py is not ours to change now)")
 def test_detached_head_refuses_commits_and_close(repo: Path, cardctl: ForkServer) -> None:
     """A commit on a detached HEAD belongs to no branch: the next `git switch` leaves it behind, unseen.
 

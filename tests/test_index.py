@@ -62,3 +62,16 @@ def test_catalogue_orders_items_by_the_filing_rules(base: Path, cli) -> None:
     titles = [line.split(" | ")[4] for line in section.splitlines() if line.startswith("| ") and not line.startswith("| 件号")]
     assert titles == ["2025年度信用额度审批", "担保函（附件）", "延期批复", "延期申请"]
     assert "| 1 | 临2025-0001 |" in section and "| 4 | 临2025-0004 |" in section
+
+
+def test_index_refuses_when_a_card_cannot_be_read(example, cli) -> None:
+    """A register that silently leaves a customer out would look complete."""
+    before = {p: p.read_bytes() for p in (example / "catalogue").iterdir()}
+    card = example / "customers/KH0003/card.yaml"
+    card.write_text("<<<<<<< HEAD\nregion: 华北\n=======\nregion: 华南\n>>>>>>> other\n", encoding="utf-8")
+    for args in (("index",), ("index", "--check")):
+        result = cli(*args, cwd=example)
+        assert result.code == 1
+        assert result.err == ("cardctl: error: the card of KH0003 cannot be read, so the catalogue would leave it out; "
+                              "run `cardctl validate` and fix it first; nothing was written\n")
+    assert {p: p.read_bytes() for p in (example / "catalogue").iterdir()} == before

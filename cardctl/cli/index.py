@@ -17,10 +17,16 @@ def register(app: typer.Typer) -> None:
     ) -> int:
         """Write the catalogue: catalogue/register.csv and one catalogue/<customer>.md per dossier."""
         from cardctl import catalogue
+        from cardctl.errors import Unfit
 
         archive = state(ctx).archive()
         archive.require_sound_settings()
         cat = catalogue.build(archive, cached=True)
+        if cat.unreadable:
+            # A register without them would look complete; say so and write nothing.
+            shown = ", ".join(cat.unreadable[:5]) + (f" and {len(cat.unreadable) - 5} more" if len(cat.unreadable) > 5 else "")
+            raise Unfit(f"the card of {shown} cannot be read, so the catalogue would leave it out; "
+                        "run `cardctl validate` and fix it first; nothing was written")
         diffs = catalogue.compare(archive.root, cat)
         if check:
             for diff in diffs:
