@@ -134,7 +134,13 @@ def commit_paths(root: Path, paths: Sequence[str], message: str) -> str:
         # --only: a commit of these paths alone, whatever else is staged.
         _with_lock_retry(lambda: repo.git.commit("--only", "-q", "-m", message, "--", *rel))
     except git.GitCommandError as exc:
-        detail = " ".join(str(exc.stderr or exc.stdout or exc).split())
+        # Leave git's index as it was (a hook or a signing failure refused the
+        # commit): what was written stays in the work tree, unstaged.
+        try:
+            repo.git.reset("-q", "--", *rel)
+        except git.GitCommandError:
+            pass
+        detail = " ".join(str(exc.stderr or exc.stdout or exc).split()).removeprefix("stderr: ").strip("'")
         if "Please tell me who you are" in detail or "user.email" in detail or "user.name" in detail:
             raise CannotRun("git does not know who you are: set git config user.name and user.email") from exc
         raise CannotRun(f"git commit failed: {detail}") from exc

@@ -363,7 +363,7 @@ def test_full_disk_half_way_through_init(tmp_path: Path, cardctl: ForkServer) ->
 
 
 def test_a_hook_that_refuses_the_commit(repo: Path, cardctl: ForkServer) -> None:
-    """Known only when git commits: the file stays written and staged, and the line says so (see the report of issue #8)."""
+    """Known only when git commits: the file stays written (as without --commit) but not staged, and the line says so."""
     hook = repo / ".git/hooks/pre-commit"
     hook.write_text("#!/bin/sh\necho 'policy: no commits today' >&2\nexit 1\n", encoding="utf-8")
     hook.chmod(0o755)
@@ -371,5 +371,5 @@ def test_a_hook_that_refuses_the_commit(repo: Path, cardctl: ForkServer) -> None
     run = cardctl(*COMMITTING["visit add --commit"], "--format", "json", cwd=repo)
     line = refused(run, "git commit failed", "policy: no commits today", "; written but not committed: customers/KH0001/basic/2025/")
     path = line.rsplit(": ", 1)[1]
-    assert (repo / path).is_file() and git(repo, "status", "--porcelain") == f"A  {path}\n"
+    assert (repo / path).is_file() and git(repo, "status", "--porcelain") == f"?? {path}\n"
     assert git(repo, "rev-parse", "HEAD") == head and run.out == ""
