@@ -128,8 +128,18 @@ def _label(archive_kinds: dict[str, Any], data: dict[str, Any], stem: str) -> tu
     return kind, supplied_title(data, info.label if info else kind)
 
 
-def compare(root: Path, base: str, target: str | None, kinds: dict[str, Any], only: str | None = None) -> Changes:
-    """The changes from commit `base` to commit `target` (None: the work tree)."""
+PERSONAL = re.compile(r"^contacts\.[0-9]+\.personal(\.|$)")
+HIDDEN = "(personal data: --personal shows it)"
+
+
+def hide_personal(changes: list[FieldChange]) -> list[FieldChange]:
+    """Card changes with contacts' personal notes masked (SPEC §3): a diff ends up in CI logs and pull requests."""
+    return [FieldChange(c.field, None if c.old is None else HIDDEN, None if c.new is None else HIDDEN) if PERSONAL.match(c.field) else c
+            for c in changes]
+
+
+def compare(root: Path, base: str, target: str | None, kinds: dict[str, Any], only: str | None = None, personal: bool = False) -> Changes:
+    """The changes from commit `base` to commit `target` (None: the work tree); personal notes only when asked."""
     before, after = _Side(root, base), _Side(root, target)
     result = Changes(base, target or "working tree")
     closed_before = before.closed_years()
@@ -161,7 +171,7 @@ def compare(root: Path, base: str, target: str | None, kinds: dict[str, Any], on
             entry.change = {"added": "added", "removed": "removed"}.get(change, "changed")
             entry.name = str(new.get("name") or old.get("name") or "")
             if change == "changed":
-                entry.card = field_changes(old, new)
+                entry.card = field_changes(old, new) if personal else hide_personal(field_changes(old, new))
         elif (m := RECORD_PATH.match(path)) and not m.group(4).startswith("VOLUME-"):
             cid, category, year, stem = m.groups()
             old_doc, new_doc = before.doc(old_path or path), after.doc(path)

@@ -40,13 +40,14 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         revs: Annotated[Optional[list[str]], typer.Argument(metavar="[A [B]]", help="Revisions (default HEAD against the work tree); A..B works too.")] = None,
         fmt: Annotated[DiffFormat, typer.Option("--format", help="text, json, or markdown (for a pull-request comment).")] = DiffFormat.text,
+        personal: Annotated[bool, typer.Option("--personal", help="Show changes to contacts' personal notes (hidden by default).")] = False,
     ) -> int:
         """What changed, in archive terms: customers, card fields, records, attachments, sealed volumes."""
         from cardctl import changes
 
         archive = state(ctx).archive()
         base, target, base_name, target_name = _revisions(archive.root, revs or [])
-        found = changes.compare(archive.root, base, target, archive.schemas.kinds)
+        found = changes.compare(archive.root, base, target, archive.schemas.kinds, personal=personal)
         found.base, found.target = base_name, target_name
         if fmt is DiffFormat.json:
             out(render.to_json(changes.as_json(found)))
@@ -61,6 +62,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         customer: Annotated[str, typer.Argument(help="Customer id or a unique part of the name.")],
         fmt: Annotated[TextJson, typer.Option("--format", help="text or json.")] = TextJson.text,
+        personal: Annotated[bool, typer.Option("--personal", help="Show changes to contacts' personal notes (hidden by default).")] = False,
     ) -> int:
         """The dossier's history from git: date, author, subject, and what changed."""
         from cardctl import changes, gitrepo
@@ -72,7 +74,7 @@ def register(app: typer.Typer) -> None:
         cid = find(archive, customer)
         entries = []
         for commit in gitrepo.history(archive.root, f"customers/{cid}"):
-            found = changes.compare(archive.root, commit["parent"], commit["id"], archive.schemas.kinds, only=cid)
+            found = changes.compare(archive.root, commit["parent"], commit["id"], archive.schemas.kinds, only=cid, personal=personal)
             entries.append((commit, found))
         if fmt is TextJson.json:
             out(render.to_json([{**c, "changes": changes.as_json(f)} for c, f in entries]))
