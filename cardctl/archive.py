@@ -14,7 +14,7 @@ from cardctl.model import Card, Record
 from cardctl.problems import has_errors
 from cardctl.schemas import SchemaSet
 from cardctl.settings import Settings, from_data
-from cardctl.yamlio import Document, read_document
+from cardctl.yamlio import MAX_BYTES, Document, read_document, too_large
 
 
 class Archive:
@@ -32,7 +32,9 @@ class Archive:
         """Read one archive file for checking; unreadable files become findings."""
         try:
             with open(os.path.join(self._root, rel), "rb") as handle:
-                raw = handle.read()
+                raw = handle.read(MAX_BYTES + 1)  # never more than the limit in memory
+                if len(raw) > MAX_BYTES:
+                    return too_large(rel, os.fstat(handle.fileno()).st_size)
         except OSError as exc:
             return read_document_error(rel, exc)
         return read_document(raw, rel)

@@ -21,12 +21,20 @@ def as_str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+# Years with four digits: a year folder is named by four digits (a year 0001 is a typo).
+FIRST_YEAR = 1000
+# Amounts and quantities beyond this are typing accidents (S208); ignoring them
+# keeps every sum exact and every Decimal operation in range.
+MONEY_LIMIT = 10**15
+
+
 def as_date(value: Any) -> date | None:
     if isinstance(value, str) and len(value) == 10:
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             return None
+        return day if day.year >= FIRST_YEAR else None
     return None
 
 
@@ -34,8 +42,8 @@ def as_money(value: Any) -> Decimal | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, Decimal) and value.is_finite():
+        return Decimal(value) if -MONEY_LIMIT < value < MONEY_LIMIT else None
+    if isinstance(value, Decimal) and value.is_finite() and -MONEY_LIMIT < value < MONEY_LIMIT and value.as_tuple().exponent >= -9:  # type: ignore[operator]
         return value
     return None
 

@@ -29,6 +29,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "F111": ("error", "key is not a string"),
     "F112": ("error", "file too large or too deeply nested"),
     "F113": ("error", "file cannot be read"),
+    "F114": ("error", "number with a leading zero"),
     # S: schema
     "S201": ("error", "unknown key"),
     "S202": ("error", "required key missing"),

@@ -47,6 +47,14 @@ class ContactPlan:
         return self.dues[0] if self.dues else None
 
 
+def after(day: date, days: int) -> date | None:
+    """`day` plus `days`, or None when that is past the last date there is (9999-12-31)."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return None
+
+
 def plan(card: dict[str, Any], records: Iterable[Record], settings: Settings) -> ContactPlan:
     visits = sorted((r for r in records if r.kind == "visit" and r.date is not None), key=lambda r: (r.date, r.id))
     latest = visits[-1] if visits else None
@@ -57,19 +65,23 @@ def plan(card: dict[str, Any], records: Iterable[Record], settings: Settings) ->
     if status in INACTIVE:
         return ContactPlan(last, latest.id if latest else None, level, ())
     clock = last or since
-    dues: list[Due] = []
+    dues: list[Due | None] = []
     if clock is not None:
         if status == "prospect" and level in settings.follow_up_days:
             days = settings.follow_up_days[level]
-            dues.append(Due(clock + timedelta(days=days), f"intent-{level}", f"level {level} prospect: contact within {days} days"))
+            dues.append(_due(after(clock, days), f"intent-{level}", f"level {level} prospect: contact within {days} days"))
         if status == "active":
             interval = settings.care_period_days // settings.care_contacts
-            dues.append(Due(clock + timedelta(days=interval), "care", f"care schedule: {settings.care_contacts} contacts in {settings.care_period_days} days"))
+            dues.append(_due(after(clock, interval), "care", f"care schedule: {settings.care_contacts} contacts in {settings.care_period_days} days"))
         if status in ("active", "dormant"):
-            dues.append(Due(clock + timedelta(days=settings.revisit_days), "revisit", f"yearly revisit: every {settings.revisit_days} days"))
+            dues.append(_due(after(clock, settings.revisit_days), "revisit", f"yearly revisit: every {settings.revisit_days} days"))
     if latest is not None and (planned := as_date(latest.data.get("next_contact"))) is not None:
         dues.append(Due(planned, "next_contact", f"next contact planned at {latest.id}"))
     reviewed = as_date(card.get("reviewed")) or since
     if reviewed is not None:
-        dues.append(Due(reviewed + timedelta(days=settings.review_days), "review", f"list review: every {settings.review_days} days"))
-    return ContactPlan(last, latest.id if latest else None, level, tuple(sorted(dues)))
+        dues.append(_due(after(reviewed, settings.review_days), "review", f"list review: every {settings.review_days} days"))
+    return ContactPlan(last, latest.id if latest else None, level, tuple(sorted(d for d in dues if d is not None)))
+
+
+def _due(day: date | None, rule: str, detail: str) -> Due | None:
+    return Due(day, rule, detail) if day is not None else None

@@ -20,6 +20,7 @@ from typing import Any
 
 from cardctl.categories import CATEGORIES
 from cardctl.errors import CannotRun
+from cardctl.model import FIRST_YEAR
 from cardctl.problems import Problem
 
 BASE = "https://cardctl.example/schemas/v1/"
@@ -48,10 +49,10 @@ def is_date(value: object) -> bool:
     if not _DATE.match(value):
         return False
     try:
-        date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return False
-    return True
+    return day.year >= FIRST_YEAR
 
 
 def is_money(value: object) -> bool:
@@ -204,13 +205,24 @@ class SchemaSet:
         for path in sorted(folder.glob("*.schema.json")):
             rel = path.relative_to(root).as_posix()
             name = path.name.removesuffix(".schema.json")
+            if path.is_symlink() or not path.is_file():
+                continue  # the layout check reports it (L302, L301); never follow or open it
             try:
-                doc = json.loads(path.read_bytes().decode("utf-8"))
+                if path.stat().st_size > MAX_SCHEMA_BYTES:
+                    raise ValueError(f"the file is larger than {MAX_SCHEMA_BYTES} bytes")
+                doc = json.loads(path.read_bytes().decode("utf-8"), parse_constant=_no_constant, object_pairs_hook=_no_duplicates)
             except UnicodeDecodeError:
                 self.problems.append(Problem(rel, 1, 1, "S211", "schema file is not valid UTF-8"))
                 continue
             except json.JSONDecodeError as exc:
                 self.problems.append(Problem(rel, exc.lineno, exc.colno, "S211", f"not valid JSON: {exc.msg}"))
+                continue
+            except RecursionError:
+                self.problems.append(Problem(rel, 1, 1, "S211", "not valid JSON here: nested too deeply"))
+                continue
+            except (ValueError, OSError) as exc:  # a number of thousands of digits, NaN, unreadable
+                why = "a number has more than 4300 digits" if "integer string conversion" in str(exc) else str(exc)
+                self.problems.append(Problem(rel, 1, 1, "S211", f"not valid JSON here: {why}"))
                 continue
             reason = _own_kind_problem(name, doc, self.kinds)
             if reason is None:
@@ -266,6 +278,21 @@ class SchemaSet:
         for kind in self.kinds.values():
             out[f"{kind.name}.schema.json"] = kind.schema
         return out
+
+
+MAX_SCHEMA_BYTES = 1024 * 1024
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise ValueError(f"key {twice[0]!r} appears twice in one object")
+    return dict(pairs)
 
 
 # The fast paths (this gate, and the worker pool of validate) can be switched
@@ -371,4 +398,53 @@ def _own_kind_problem(name: str, doc: Any, kinds: dict[str, Kind]) -> str | None
     retention = doc.get("x-retention", "D10")
     if retention not in ("Y", "D30", "D10"):
         return "x-retention must be Y, D30 or D10"
+    for pattern in _patterns(doc):
+        if _nested_repeat(pattern):
+            return f"pattern {pattern!r} repeats a repetition (like (a+)+): matching it can take forever; simplify it"
     return None
+
+
+def _patterns(schema: Any) -> list[str]:
+    """Every regular expression in a schema (`pattern`, keys of `patternProperties`)."""
+    found: list[str] = []
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if key == "pattern" and isinstance(value, str):
+                found.append(value)
+            elif key == "patternProperties" and isinstance(value, dict):
+                found += [k for k in value if isinstance(k, str)]
+            found += _patterns(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            found += _patterns(value)
+    return found
+
+
+def _nested_repeat(pattern: str) -> bool:
+    """Does an unbounded repeat contain another (`(a+)+`, `(a*b?)*`)? Python's re then backtracks exponentially."""
+    try:
+        from re import _constants as c, _parser as sre  # type: ignore[attr-defined]
+    except ImportError:  # Python 3.10
+        import sre_constants as c  # type: ignore[no-redef]
+        import sre_parse as sre  # type: ignore[no-redef]
+    MAX_REPEAT, MAXREPEAT, MIN_REPEAT, SUBPATTERN, BRANCH = c.MAX_REPEAT, c.MAXREPEAT, c.MIN_REPEAT, c.SUBPATTERN, c.BRANCH
+
+    def walk(items: Any, inside: bool) -> bool:
+        for op, arg in items:
+            if op in (MAX_REPEAT, MIN_REPEAT):
+                low, high, sub = arg
+                unbounded = high == MAXREPEAT or high > 100
+                if unbounded and inside:
+                    return True
+                if walk(sub, inside or unbounded):
+                    return True
+            elif op is SUBPATTERN and walk(arg[-1], inside):
+                return True
+            elif op is BRANCH and any(walk(b, inside) for b in arg[1]):
+                return True
+        return False
+
+    try:
+        return walk(sre.parse(pattern), False)
+    except Exception:  # not a valid regex: the meta-schema check reports it
+        return False

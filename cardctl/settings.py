@@ -47,6 +47,10 @@ class Settings:
     closed_years: frozenset[int] = field(default_factory=frozenset)
 
 
+# Day counts and contacts per period are 1..MAX_DAYS (a century); the schema says so (S208).
+MAX_DAYS = 36500
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -58,12 +62,17 @@ def _pick(data: dict[str, Any], key: str, kind: type) -> Any:
     return value if ok else copy.deepcopy(DEFAULTS[key])
 
 
+def _days(data: dict[str, Any], key: str) -> int:
+    value = data.get(key)
+    return value if _is_int(value) and 1 <= value <= MAX_DAYS else DEFAULTS[key]
+
+
 def _int_map(data: dict[str, Any], key: str) -> dict[str, int]:
     """A map of day counts: known keys with a positive whole number override the default."""
     merged = dict(DEFAULTS[key])
     value = data.get(key)
     if isinstance(value, dict):
-        merged.update({k: v for k, v in value.items() if k in merged and _is_int(v) and v >= 1})
+        merged.update({k: v for k, v in value.items() if k in merged and _is_int(v) and 1 <= v <= MAX_DAYS})
     return merged
 
 
@@ -87,8 +96,8 @@ def from_data(data: Any) -> Settings:
         follow_up_days=follow,
         care_contacts=care["contacts"],
         care_period_days=care["period_days"],
-        revisit_days=_pick(data, "revisit_days", int),
-        review_days=_pick(data, "review_days", int),
+        revisit_days=_days(data, "revisit_days"),
+        review_days=_days(data, "review_days"),
         inactive_days=bad["inactive_days"],
         arrears_days=bad["arrears_days"],
         retention={str(k): str(v) for k, v in retention.items()},

@@ -7,7 +7,7 @@ market and competitor news, the customer's reaction, and the next step.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from cardctl import layout, schedule
@@ -32,6 +32,8 @@ def fields(archive: Archive, customer: str, given: dict[str, Any]) -> tuple[dict
     days = archive.settings.follow_up_days.get(level or "")
     if days is None:
         return data, None
-    due = date.fromisoformat(data["date"]) + timedelta(days=days)
+    due = schedule.after(date.fromisoformat(data["date"]), days)
+    if due is None:
+        return data, None
     data["next_contact"] = due.isoformat()
     return data, f"next contact set to {due.isoformat()}: a level-{level} prospect is contacted within {days} days"

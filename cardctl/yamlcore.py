@@ -103,10 +103,29 @@ class TooDeep(Exception):
     """More than MAX_DEPTH levels of nesting."""
 
 
+class BadValue(ValueError):
+    """A scalar that resolves to a number but cannot be made into one; `mark` is where it is."""
+
+    def __init__(self, message: str, mark: Any) -> None:
+        super().__init__(message)
+        self.mark = mark
+
+
+def _scalar(make: Any, node: Node) -> Any:
+    try:
+        return make(node.value)
+    except ValueError:  # Python refuses to convert integers of more than 4300 digits
+        digits = sum(c.isdigit() for c in node.value)
+        raise BadValue(f"a number of {digits} digits is too long; put it in quotes if it is text", node.start_mark) from None
+
+
 class Loaded:
-    """What `load` found besides the data: whether some key is not a string."""
+    """What `load` found besides the data: whether some key is not a string,
+    and the plain integers written with a leading zero (line, column, spelling):
+    `010` is 10 in YAML 1.2 but 8 in YAML 1.1 tools."""
 
     odd_keys = False
+    leading_zeros: list[tuple[int, int, str]] = []
 
 
 def _build(node: Node, depth: int = 0) -> Any:
@@ -118,7 +137,11 @@ def _build(node: Node, depth: int = 0) -> Any:
         make = _SCALARS.get(node.tag)
         if make is None:
             raise ConstructorError(None, None, f"could not determine a constructor for the tag {node.tag!r}", node.start_mark)
-        return make(node.value)
+        if make is _int and not node.style:  # plain (libyaml gives "", PyYAML None)
+            digits = node.value.lstrip("+-")
+            if len(digits) > 1 and digits[0] == "0" and digits[1] in "0123456789_":
+                Loaded.leading_zeros.append((node.start_mark.line + 1, node.start_mark.column + 1, node.value))
+        return _scalar(make, node)
     if kind is MappingNode:
         if node.tag != "tag:yaml.org,2002:map":
             raise ConstructorError(None, None, f"could not determine a constructor for the tag {node.tag!r}", node.start_mark)
@@ -140,11 +163,12 @@ def _build(node: Node, depth: int = 0) -> Any:
     return [_build(item, depth + 1) for item in node.value]
 
 
-def load(text: str) -> tuple[Any, bool]:
-    """(one document, whether some key is not a string); raises YAMLError or TooDeep."""
+def load(text: str) -> tuple[Any, bool, list[tuple[int, int, str]]]:
+    """(one document, whether some key is not a string, integers with a leading zero); raises YAMLError or TooDeep."""
     Loaded.odd_keys = False
+    Loaded.leading_zeros = []
     node = compose(text)
-    return (None if node is None else _build(node)), Loaded.odd_keys
+    return (None if node is None else _build(node)), Loaded.odd_keys, Loaded.leading_zeros
 
 
 def compose(text: str) -> Node | None:

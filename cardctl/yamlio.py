@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from decimal import Decimal
@@ -37,6 +38,7 @@ from cardctl.yamlcore import MappingNode, MarkedYAMLError, Node, ReaderError, Se
 # A record is a few hundred bytes; a file this large is an attack or an accident.
 MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = yamlcore.MAX_DEPTH
+MAX_SCANNED = 10  # anchors, aliases and tags listed one by one
 
 
 def _pos(offset_text: str, offset: int) -> tuple[int, int]:
@@ -73,7 +75,23 @@ def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
         line, _ = _pos(text, crlf)
         problems.append(Problem(path, line, 1, "F103", "CRLF line ends; archive files use LF (\\n) line ends"))
         text = text.replace("\r\n", "\n")
+    cr = text.find("\r")
+    if cr >= 0:  # old Mac line ends: YAML reads a lone CR as a line break, and so do the positions here
+        line, _ = _pos(text, cr)
+        problems.append(Problem(path, line, 1, "F103", "CR line ends (\\r without \\n); archive files use LF (\\n) line ends"))
+        text = text.replace("\r", "\n")
+    bom = text.find("\ufeff")
+    if bom >= 0:  # usually two files joined together; invisible, and it breaks the YAML of its line
+        line, col = _pos(text, bom)
+        problems.append(Problem(path, line, col, "F102", "byte order mark U+FEFF inside the file (two files joined?); delete it"))
+        text = text.replace("\ufeff", "")
     return text, problems
+
+
+# YAML 1.1 (libyaml) reads these as line breaks, an editor does not: values would
+# change silently and every position after them would be off.
+_ODD_BREAK = re.compile("[\x85\u2028\u2029]")
+_ODD_BREAK_NAMES = {"\x85": "next line", "\u2028": "line separator", "\u2029": "paragraph separator"}
 
 
 def _one_line(text: str) -> str:
@@ -100,13 +118,19 @@ def _syntax_problem(path: str, text: str, exc: YAMLError) -> Problem:
     if isinstance(exc, MarkedYAMLError):
         context = _one_line(exc.context or "")
         problem = _one_line(exc.problem or "")
-        if exc.context_mark is not None and context.startswith(("while scanning a quoted scalar", "while parsing a flow")):
+        if exc.context_mark is not None and context.startswith(("while scanning a quoted scalar", "while parsing a flow sequence", "while parsing a flow mapping")):
             # The parser notices only at the end; the mistake is where it opened.
             line, col = _mark(exc.context_mark)
             what = "quoted value" if "quoted" in context else "flow " + context.rsplit(" ", 1)[-1]
             return Problem(path, line, col, "F104", f"YAML syntax error: this {what} is never closed ({problem})")
         mark = exc.problem_mark or exc.context_mark
+        if context.startswith("while scanning a simple key") and exc.context_mark is not None:
+            mark = exc.context_mark  # the line that lacks its ':', not the line after it
         line, col = _mark(mark)
+        if exc.problem_mark is not None and ("mapping values are not allowed" in problem or "could not find expected ':'" in problem):
+            key = text.split("\n")[exc.problem_mark.line][: exc.problem_mark.column].strip().lstrip("- ")
+            if len(key) > 1024 and ": " not in key:
+                return Problem(path, line, col, "F104", f"YAML syntax error: a key of {len(key)} characters; YAML allows keys of at most 1024")
         if exc.problem_mark is not None and "cannot start any token" in problem and _char_at(text, exc.problem_mark) == "\t":
             return Problem(path, line, col, "F104", "YAML syntax error: tab character in indentation; indent YAML with spaces")
         if "found duplicate key" in problem or type(exc).__name__ == "DuplicateKeyError":
@@ -188,6 +212,7 @@ class Document:
         self.text = text
         self.data = data
         self.problems = problems
+        self.leading_zeros: list[tuple[int, int, str]] = []  # see yamlcore.Loaded; the schema checks report them
         self._locator: Locator | None = None
 
     @property
@@ -207,13 +232,23 @@ class Document:
         return Problem(self.path, line, col, problem_code, message)
 
 
+def too_large(path: str, size: int) -> Document:
+    return Document(path, None, None, [Problem(path, 1, 1, "F112", f"file is {size} bytes; archive files are at most {MAX_BYTES} bytes")])
+
+
 def read_document(raw: bytes, path: str) -> Document:
     """Parse one archive file; never raises for anything the file contains."""
     if len(raw) > MAX_BYTES:
-        return Document(path, None, None, [Problem(path, 1, 1, "F112", f"file is {len(raw)} bytes; archive files are at most {MAX_BYTES} bytes")])
+        return too_large(path, len(raw))
     text, problems = decode(raw, path)
     if text is None:
         return Document(path, None, None, problems)
+    odd = _ODD_BREAK.search(text)
+    if odd is not None:
+        line, col = _pos(text, odd.start())
+        name = _ODD_BREAK_NAMES[odd.group()]
+        problems.append(Problem(path, line, col, "F104", f"character U+{ord(odd.group()):04X} ({name}) is read as a line break by YAML; replace it by a space or a real line break"))
+        return Document(path, text, None, problems)
     if all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
         problems.append(Problem(path, 1, 1, "F108", "file holds only comments" if text.strip() else "file is empty"))
         return Document(path, text, None, problems)
@@ -224,17 +259,23 @@ def read_document(raw: bytes, path: str) -> Document:
         # document is built ("billion laughs" never expands).
         if "&" in text or "*" in text or "!" in text:
             scanned = _scan_events(text, path)
+            if len(scanned) > MAX_SCANNED:  # "billion laughs": a few lines, not thousands
+                more = scanned[MAX_SCANNED]
+                rest = Problem(path, more.line, more.column, more.code, f"{len(scanned) - MAX_SCANNED} more anchors, aliases or tags from here on; none are allowed")
+                scanned = scanned[:MAX_SCANNED] + [rest]
             if scanned:
                 return Document(path, text, None, problems + scanned)
-        data, odd_keys = yamlcore.load(text)
+        data, odd_keys, leading_zeros = yamlcore.load(text)
     except YAMLError as exc:
         return Document(path, text, None, problems + [_syntax_problem(path, text, exc)])
     except (RecursionError, yamlcore.TooDeep):
         line, col = _deep_position(text)
         return Document(path, text, None, problems + [Problem(path, line, col, "F112", f"nested more than {MAX_DEPTH} levels deep")])
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. a number too large
-        return Document(path, text, None, problems + [Problem(path, 1, 1, "F104", f"YAML value cannot be read: {exc}")])
+        line, col = _mark(getattr(exc, "mark", None))
+        return Document(path, text, None, problems + [Problem(path, line, col, "F104", f"YAML value cannot be read: {exc}")])
     doc = Document(path, text, data, problems)
+    doc.leading_zeros = leading_zeros
     if data is None:
         problems.append(Problem(path, 1, 1, "F108", "file holds no data"))
     elif not isinstance(data, dict):

@@ -2,9 +2,13 @@
 added, replaced or removed, and the exact findings `cardctl validate` must print.
 
 tests/corpus/cases/<case>/
+    remove        optional: base paths to delete, one per line (before the overlay)
     overlay/      files copied over the base archive (byte-exact)
-    remove        optional: base paths to delete, one per line
     expected      the findings, exactly as `cardctl validate` prints them
+
+Cases that cannot be committed (a 50 MB file, `kh0001` beside `KH0001`, links
+to outside the archive, a named pipe) are made at test time by the generator
+of the same name in tests/corpus_generated.py, run after overlay and remove.
 """
 
 from __future__ import annotations
@@ -20,21 +24,25 @@ from cardctl.problems import CODES
 from cardctl.render import problem_line
 from cardctl.validate import check
 from conftest import CORPUS, copy_base
+from corpus_generated import GENERATORS
 
 CASES = sorted(p for p in (CORPUS / "cases").iterdir() if p.is_dir())
 
 
 def build_case(case: Path, dest: Path) -> Path:
+    """The base archive, minus `remove`, plus `overlay` (so a file can become a folder or a link), plus a generator's files."""
     root = copy_base(dest)
-    overlay = case / "overlay"
-    if overlay.is_dir():
-        shutil.copytree(overlay, root, symlinks=True, dirs_exist_ok=True)
     remove = case / "remove"
     if remove.is_file():
         for line in remove.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 target = root / line.strip()
                 shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
+    overlay = case / "overlay"
+    if overlay.is_dir():
+        shutil.copytree(overlay, root, symlinks=True, dirs_exist_ok=True)
+    if case.name in GENERATORS:
+        GENERATORS[case.name](root)
     return root
 
 
@@ -68,6 +76,10 @@ def test_every_code_has_a_failing_case() -> None:
     seen = {line.split(": ", 1)[1].split(" ", 1)[0] for case in CASES for line in expected_lines(case)}
     untested = sorted(set(CODES) - seen - {"F113"})  # F113 (unreadable file): tests/test_files.py
     assert untested == []
+
+
+def test_every_generator_has_its_case() -> None:
+    assert sorted(set(GENERATORS) - {c.name for c in CASES}) == []
 
 
 def test_cases_are_byte_exact_in_git() -> None:

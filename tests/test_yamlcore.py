@@ -39,12 +39,23 @@ def _read(loader, text: str):  # type: ignore[no-untyped-def]
         return ("error", type(exc).__name__ == "DuplicateKeyError" or "duplicate" in str(exc))
 
 
+def _has_alias(text: str) -> bool:
+    try:
+        return any(type(event).__name__ == "AliasEvent" for event in yamlcore.events(text))
+    except Exception:  # a broken file: both loaders fail on it
+        return False
+
+
 @pytest.mark.parametrize("path", FILES, ids=[p.relative_to(p.parents[3]).as_posix() for p in FILES])
 def test_same_document_as_ruamel(path: Path) -> None:
     try:
         text = path.read_bytes().decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
     except UnicodeDecodeError:
         pytest.skip("not UTF-8: stopped before any loader")
+    if _has_alias(text):
+        pytest.skip("aliases are refused before any loader runs; ruamel.yaml would expand a 'billion laughs'")
+    if "<<" in text:
+        pytest.skip("a merge key (YAML 1.1) is a plain key to cardctl, hence a finding (S201); ruamel.yaml merges it")
     ours, theirs = _read(lambda t: yamlcore.load(t)[0], text), _read(RUAMEL.load, text)
     if ours[0] == "ok" and theirs[0] == "ok":
         assert repr(ours[1]) == repr(theirs[1])

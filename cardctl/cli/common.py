@@ -79,6 +79,8 @@ def parse_date(value: str | None) -> str | None:
         raise typer.BadParameter(f"{value!r} is not a real date in the form YYYY-MM-DD") from None
     if len(value) != 10:
         raise typer.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD")
+    if day.year < 1000:
+        raise typer.BadParameter(f"{value!r}: dates before the year 1000 are not accepted")
     return day.isoformat()
 
 

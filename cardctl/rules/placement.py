@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from cardctl import filing
 from cardctl.categories import CATEGORIES
 from cardctl.problems import Problem
 from cardctl.rules import Context, DossierView
+
+RECORD_ID = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}-[a-z][a-z0-9-]*-[a-z0-9]{4,}$")  # defs.schema.json#/$defs/record-id
 
 
 def card_in_its_folder(ctx: Context, dossier: DossierView) -> Iterator[Problem]:
@@ -26,11 +29,14 @@ def record_names(ctx: Context, dossier: DossierView) -> Iterator[Problem]:
         if not rec.doc.ok:
             continue
         rid = rec.data.get("id")
+        well_formed = isinstance(rid, str) and RECORD_ID.match(rid) is not None
         if isinstance(rid, str) and rid != rec.file.stem:
-            yield rec.doc.at(["id"], "L303", f"record id is {rid} but the file is named {rec.file.stem}.yaml; rename the file to {rid}.yaml")
+            # Never advise a file name such as ../../etc/passwd.yaml: a malformed id (S205) is corrected in the file.
+            fix = f"rename the file to {rid}.yaml" if well_formed else "correct the id"
+            yield rec.doc.at(["id"], "L303", f"record id is {rid} but the file is named {rec.file.stem}.yaml; {fix}")
         kind = rec.kind
         known = kind in ctx.archive.schemas.kinds
-        if isinstance(rid, str) and known and len(rid) > 11 and not rid[11:].startswith(f"{kind}-"):
+        if well_formed and known and not rid[11:].startswith(f"{kind}-"):
             yield rec.doc.at(["id"], "L310", f"record id {rid} does not name its kind {kind}; ids are <date>-{kind}-<suffix>")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import unicodedata
 from collections.abc import Iterator
 
 from cardctl.digest import sha256_file
@@ -78,6 +79,16 @@ def _cycle(rec: Record, dossier: DossierView) -> bool:
         current = dossier.by_id[of]
 
 
+def _fold(path: str) -> str:
+    return unicodedata.normalize("NFC", path).casefold()
+
+
+def _near(full: str, on_disk: set[str]) -> str:
+    """A hint when a file's name differs only in letter case or Unicode normalisation (NFC/NFD)."""
+    near = sorted(p for p in on_disk if _fold(p) == _fold(full))
+    return f"; {near[0].rsplit('/', 1)[-1]!r} there differs only in letter case or Unicode normalisation" if near else ""
+
+
 def attachments(ctx: Context, dossier: DossierView) -> Iterator[Problem]:
     """R403-R405, L309: every attachment is a file under files/ of the record's folder, with its sha256.
 
@@ -85,6 +96,9 @@ def attachments(ctx: Context, dossier: DossierView) -> Iterator[Problem]:
     """
     root = ctx.archive.root
     referenced: set[str] = set()
+    # The files the layout scan found: real files, never reached through a link,
+    # named exactly as on disk (the same answer on every file system).
+    on_disk = set(dossier.files.attachments)
     for rec in dossier.records:
         for i, item in enumerate(as_list(rec.data.get("attachments"))):
             path, digest = as_str(as_dict(item).get("path")), as_str(as_dict(item).get("sha256"))
@@ -96,10 +110,10 @@ def attachments(ctx: Context, dossier: DossierView) -> Iterator[Problem]:
                 continue
             full = f"{rec.file.folder}/{norm}"
             referenced.add(full)
-            target = ctx.pending.get(full, root / full)
-            if not target.is_file() or target.is_symlink():
-                yield rec.doc.at(["attachments", i, "path"], "R403", f"attachment {path} is missing (expected at {full})")
-            elif digest is not None and sha256_file(target) != digest:
+            target = ctx.pending.get(full)
+            if target is None and full not in on_disk:
+                yield rec.doc.at(["attachments", i, "path"], "R403", f"attachment {path} is missing (expected at {full}){_near(full, on_disk)}")
+            elif digest is not None and sha256_file(target or root / full) != digest:
                 yield rec.doc.at(["attachments", i, "sha256"], "R404", f"attachment {path} does not match its sha256: the file changed or the digest is wrong")
     # A folder with a record that cannot be read (or whose attachments are not
     # a list) may well list the file: say nothing rather than something wrong.

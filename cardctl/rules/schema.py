@@ -10,10 +10,11 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from cardctl.model import Card, Record
+from cardctl.model import FIRST_YEAR, Card, Record
 from cardctl.problems import Problem
 from cardctl.yamlio import Document
 
@@ -139,6 +140,8 @@ def _error_problems(doc: Document, error: Any, allow_x: bool, root: dict[str, An
     if kind == "format":
         fmt = error.validator_value
         if fmt == "date":
+            if _early_date(value):
+                return [doc.at(trail, "S206", f"{field} is {show(value)}; dates before the year {FIRST_YEAR} are not accepted (a mistyped year?)")]
             return [doc.at(trail, "S206", f"{field} is {show(value)}, not a real date in the form YYYY-MM-DD")]
         if fmt == "money":
             if isinstance(value, float):
@@ -163,12 +166,45 @@ def _error_problems(doc: Document, error: Any, allow_x: bool, root: dict[str, An
 
 def validate_document(doc: Document, validator: Any, *, allow_x: bool = False, gate: Any = None) -> list[Problem]:
     """Every schema finding of one loaded document (the gate, when given, lets valid ones through fast)."""
-    if not doc.ok or (gate is not None and gate.passes(doc.data)):
+    if not doc.ok:
         return []
     problems: list[Problem] = []
-    for error in validator.iter_errors(doc.data):
-        problems += _error_problems(doc, error, allow_x, validator.schema)
+    if gate is None or not gate.passes(doc.data):
+        for error in validator.iter_errors(doc.data):
+            problems += _error_problems(doc, error, allow_x, validator.schema)
+    if doc.leading_zeros:
+        problems += _leading_zeros(doc, {(p.line, p.column) for p in problems + doc.problems})
     return problems
+
+
+def _leading_zeros(doc: Document, reported: set[tuple[int, int]]) -> list[Problem]:
+    """F114: `010` is 10 to cardctl (YAML 1.2) but 8 to YAML 1.1 tools such as PyYAML.
+
+    Where the schema wants text, S203 at the same place already says "quote it".
+    """
+    problems = []
+    for line, col, written in doc.leading_zeros:
+        if (line, col) in reported:
+            continue
+        digits = written.replace("_", "")
+        value = int(digits)
+        octal = digits.lstrip("+-")
+        if set(octal) <= set("01234567"):
+            if int(digits, 8) == value:
+                continue  # 007 is 7 either way
+            other = str(int(digits, 8))
+        else:
+            other = f"the text '{written}'"
+        problems.append(Problem(doc.path, line, col, "F114", f"{written} has a leading zero: it is {value} here but {other} to YAML 1.1 tools; write {value}, or quote it if it is text"))
+    return problems
+
+
+def _early_date(value: Any) -> bool:
+    """A real date whose year is before FIRST_YEAR (0025-03-02 for 2025-03-02)."""
+    try:
+        return isinstance(value, str) and len(value) == 10 and date.fromisoformat(value).year < FIRST_YEAR
+    except ValueError:
+        return False
 
 
 def settings_problems(archive: Archive) -> list[Problem]:
@@ -180,7 +216,38 @@ def settings_problems(archive: Archive) -> list[Problem]:
         for kind in retention:
             if kind not in kinds:
                 problems.append(doc.at(["retention", kind], "D509", f"retention is set for '{kind}', which is not a record kind{suggest(str(kind), kinds)}", key=True))
+    template = doc.data.get("reference") if doc.ok else None
+    if isinstance(template, str) and template:
+        wrong = reference_template_problem(template)
+        if wrong:
+            problems.append(doc.at(["reference"], "S205", f"reference is {show(template)}: {wrong}"))
     return problems
+
+
+REFERENCE_FIELDS = ("fonds", "year", "retention", "customer", "category_no", "item")
+
+
+def reference_template_problem(template: str) -> str | None:
+    """Why the reference-code template (settings `reference`) cannot make unique codes, or None."""
+    from string import Formatter
+
+    from cardctl.closeout import reference, volume_reference
+
+    fields = "fields: " + " ".join("{" + f + "}" for f in REFERENCE_FIELDS)
+    sample = {"fonds": "Z109", "year": 2025, "retention": "D30", "customer": "KH0001", "category_no": 1}
+    try:
+        names = {name.split(".")[0].split("[")[0] for _, name, _, _ in Formatter().parse(template) if name is not None}
+        unknown = sorted(names - set(REFERENCE_FIELDS))
+        if unknown:
+            return f"unknown field {{{unknown[0]}}}; {fields}"
+        reference(template, item=1, **sample)
+        volume_reference(template, **sample)
+    except (KeyError, IndexError, ValueError, AttributeError, TypeError):
+        return f"it is not a valid template; {fields}"
+    missing = [f for f in REFERENCE_FIELDS[1:] if f not in names]
+    if missing:
+        return f"it lacks {' '.join('{' + f + '}' for f in missing)}, so codes would repeat; {fields}"
+    return None
 
 
 def card_problems(archive: Archive, card: Card) -> list[Problem]:
