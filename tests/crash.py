@@ -578,6 +578,8 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="cardctl-crash-"))
     print(f"crash trials: seed {seed}, {per} per command, in {work}", flush=True)
     env = git_env(work / "home")
+    for name in ("CARDCTL_ARCHIVE", "CARDCTL_DEBUG"):  # the trials find their archives themselves; no tracebacks
+        os.environ.pop(name, None)
     failed = 0
     for name in names:
         series = run_series(name, per, seed, work, env, jobs=args.jobs)

@@ -160,3 +160,25 @@ def test_a_stale_index_lock_is_named_at_once_and_nothing_is_written(request_repo
         pytest.fail("no answer within 10 s")
     assert done.returncode == 3 and len(done.stderr.splitlines()) == 1 and "index.lock" in done.stderr, done.stderr
     assert git(request_repo, "status", "--porcelain", "--untracked-files=all") == ""
+
+
+# --- the trials' own checks can fail -------------------------------------------------------
+
+
+@pytest.mark.parametrize("damage", ["half-written-card", "lost-record"])
+def test_the_checks_after_a_kill_see_a_half_written_file_and_a_lost_record(tmp_path: Path, damage: str) -> None:
+    runner = crash.Runner(crash.scenarios(tmp_path)["customer"], tmp_path, {})
+    runner.build()
+    done = runner.fresh("done")
+    assert crash.run_inprocess(done, runner.s.args)[0] == 0
+    runner.ref = crash.Reference(crash.files_of(runner.template)[0], crash.files_of(done)[0], 1.0, 0.5, 0.6)
+    root = runner.fresh("killed")
+    if damage == "half-written-card":
+        (root / CARD).write_bytes(runner.ref.after[CARD][:150])
+        expected = f"{CARD}: 150 bytes, neither the old nor the new content after the kill"
+    else:
+        (root / "customers/KH0001/basic/2025/2025-03-02-visit-7kq2.yaml").unlink()
+        expected = "committed customers/KH0001/basic/2025/2025-03-02-visit-7kq2.yaml is lost: neither at its place nor where the command moves it"
+    trial = crash.Trial(0, crash.Kill("start", 0.0, "group"))
+    runner.after_kill(root, git(root, "rev-parse", "HEAD").strip(), trial)
+    assert expected in trial.failures
