@@ -114,6 +114,26 @@ def check_can_commit(root: Path) -> None:
     for marker, what in (("MERGE_HEAD", "a merge"), ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase"), ("CHERRY_PICK_HEAD", "a cherry-pick")):
         if (git_dir / marker).exists():
             raise CannotRun(f"{what} is in progress in {repo.working_tree_dir}; finish it before cardctl commits")
+    lock = _held_lock(repo)
+    if lock is not None:
+        raise CannotRun(f"git is locked: {lock} exists; another git command is running, or one was interrupted "
+                        f"(if none is running, delete {lock} and run the command again)")
+
+
+LOCK_GRACE_SECONDS = 2.0  # a running git holds its locks for milliseconds; a killed one leaves them for good
+
+
+def _held_lock(repo: Any) -> Path | None:
+    """The index or branch lock git still holds after a short grace (checked before anything is written)."""
+    locks = [Path(repo.git_dir) / "index.lock", Path(repo.git_dir) / "HEAD.lock"]
+    if not repo.head.is_detached:
+        locks.append(Path(repo.common_dir) / f"{repo.head.ref.path}.lock")  # refs/heads/main.lock
+    deadline = time.monotonic() + LOCK_GRACE_SECONDS
+    while True:
+        held = [lock for lock in locks if lock.exists()]
+        if not held or time.monotonic() > deadline:
+            return held[0] if held else None
+        time.sleep(0.05)
 
 
 def commit_paths(root: Path, paths: Sequence[str], message: str) -> str:
@@ -128,6 +148,10 @@ def commit_paths(root: Path, paths: Sequence[str], message: str) -> str:
     top = Path(repo.working_tree_dir)
     rel = [os.path.relpath(root / p, top) for p in paths]
     present = [r for r in rel if (top / r).exists()]
+    gone = [r for r in rel if r not in present]
+    if gone:  # a moved request that was never committed: git knows nothing to remove
+        known = set(repo.git.ls_files("-z", "--", *gone).split("\0"))
+        rel = present + [r for r in gone if r in known]
     try:
         if present:
             _with_lock_retry(lambda: repo.git.add("--", *present))

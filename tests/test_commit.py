@@ -65,6 +65,20 @@ def test_a_moved_request_is_committed_as_a_move(repo: Path, cli) -> None:
     assert git(repo, "status", "--porcelain") == ""
 
 
+def test_a_reply_to_a_request_never_committed_commits_both(repo: Path, cli) -> None:
+    """The request's old place is unknown to git: the commit takes the reply and the request where it is now."""
+    write_tree(repo, {"customers/KH0001/credit/2024/2024-12-20-extension-req1.yaml": (
+        "id: 2024-12-20-extension-req1\nkind: extension\ndate: 2024-12-20\ntitle: 延期付款申请\nauthor: 王芳\n"
+        "expects_reply: true\noriginal_due: 2024-12-31\nnew_due: 2025-03-31\napproved_by: 赵经理\n")})
+    result = cli("record", "add", "KH0001", "extension", "--date", "2025-01-06", "--title", "批复", "--set", "original_due=2024-12-31",
+                 "--set", "new_due=2025-03-31", "--set", "approved_by=赵经理", "--set", "relation.type=reply",
+                 "--set", "relation.of=2024-12-20-extension-req1", "--commit", cwd=repo)
+    assert result.code == 0, result.err
+    committed = git(repo, "show", "--name-status", "--format=", "HEAD").split()
+    assert committed[0::2] == ["A", "A"] and "customers/KH0001/credit/2025/2024-12-20-extension-req1.yaml" in committed
+    assert git(repo, "status", "--porcelain") == ""
+
+
 def test_commit_outside_git_refuses_before_writing(base: Path, cli) -> None:
     result = cli("visit", "add", "KH0001", "--summary", "s", "--commit", cwd=base)
     assert result.code == 3

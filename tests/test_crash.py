@@ -149,8 +149,6 @@ def test_a_rerun_close_passes_over_temporary_files_a_killed_close_left(close_rep
     assert cli("validate", cwd=close_repo).code == 0 and cli("verify", cwd=close_repo).code == 0
 
 
-@pytest.mark.xfail(strict=True, reason="gitrepo.check_can_commit does not look for a stale .git/index.lock: cardctl writes, "
-                   "then waits 60 s for the lock and fails (the fix is described in issue #8's crash report)")
 def test_a_stale_index_lock_is_named_at_once_and_nothing_is_written(request_repo: Path, tmp_path: Path) -> None:
     """A git killed mid-commit leaves .git/index.lock; the next write command must say so, not hang, and write nothing."""
     (request_repo / ".git/index.lock").write_bytes(b"")
