@@ -128,7 +128,9 @@ def _syntax_problem(path: str, text: str, exc: YAMLError) -> Problem:
             mark = exc.context_mark  # the line that lacks its ':', not the line after it
         line, col = _mark(mark)
         if exc.problem_mark is not None and ("mapping values are not allowed" in problem or "could not find expected ':'" in problem):
-            key = text.split("\n")[exc.problem_mark.line][: exc.problem_mark.column].strip().lstrip("- ")
+            rows = text.split("\n")
+            row = rows[exc.problem_mark.line] if exc.problem_mark.line < len(rows) else ""  # the mark can be past the end
+            key = row[: exc.problem_mark.column].strip().lstrip("- ")
             if len(key) > 1024 and ": " not in key:
                 return Problem(path, line, col, "F104", f"YAML syntax error: a key of {len(key)} characters; YAML allows keys of at most 1024")
         if exc.problem_mark is not None and "cannot start any token" in problem and _char_at(text, exc.problem_mark) == "\t":
@@ -477,7 +479,9 @@ def atomic_write(path: Path, data: bytes, *, exclusive: bool = False, durable: b
 
 
 def _represent_decimal(representer: Any, value: Decimal) -> Any:
-    return representer.represent_scalar("tag:yaml.org,2002:float", format(value, "f"))
+    # 1E+3 is written 1000: tagged as a float, the emitter would add `!!float` (F107).
+    text = format(value, "f")
+    return representer.represent_scalar("tag:yaml.org,2002:float" if "." in text else "tag:yaml.org,2002:int", text)
 
 
 _DATE_TEXT = __import__("re").compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")

@@ -71,3 +71,11 @@ def test_a_reference_template_with_an_unknown_field_is_a_finding_and_close_refus
     assert found.startswith("cardctl.yaml:6:12: S205 reference is '{fonds}-{nope}-{item}': unknown field {nope}")
     result = cli("close", "2025", "--dry-run", cwd=base)
     assert (result.code, result.err) == (3, "cardctl: error: cardctl.yaml has errors; run `cardctl validate` to see them\n")
+
+
+def test_an_amount_in_exponent_form_is_written_as_a_plain_number(base: Path, cli) -> None:
+    """1e3 is an amount validate accepts; record add once refused it with an F107 about a `!!float` tag nobody wrote."""
+    result = cli("record", "add", "KH0001", "contract", "--by", "张伟", "--title", "年度合同", "--set", "contract_no=HT-1", "--set", "amount=1e3", cwd=base)
+    assert (result.code, result.err) == (0, "")
+    assert (base / result.out.strip()).read_text(encoding="utf-8").endswith("amount: 1000\n")
+    assert cli("validate", cwd=base).code == 0

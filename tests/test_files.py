@@ -46,6 +46,10 @@ def test_impossible_date_is_data_not_a_crash() -> None:
         (b"1: a\n'1': b\n", [(1, 1, "F111")]),
         (b"a: b\x00c\n", [(1, 5, "F104")]),
         (b"a: " + b"[" * 10000 + b"]" * 10000 + b"\n", [(1, 4, "F112")]),
+        (b"a: 1\nk", [(2, 1, "F104")]),  # the parser's mark past the last line (found by tests/test_fuzz.py)
+        (b"a: 1\rb: 2\r", [(1, 1, "F103")]),
+        (b"a: x\xe2\x80\xa8y\n", [(1, 5, "F104")]),
+        (b"a: 010\nb: 0" + b"1" * 5000 + b"\n", [(2, 4, "F104")]),
     ],
 )
 def test_file_defects(raw: bytes, expected: list[tuple[int, int, str]]) -> None:
