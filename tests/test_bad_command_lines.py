@@ -169,3 +169,13 @@ def test_shell_metacharacters_in_a_name_are_kept_as_text(archive: Path, tmp_path
     assert json.loads(shown.out)["name"] == name
     assert not (tmp_path / "pwned").exists()
     assert cli("validate", cwd=archive).code == 0
+
+
+def test_an_archive_without_its_settings_is_no_archive(archive: Path, cli) -> None:
+    """cardctl.yaml deleted: every command says there is no archive (exit 3) and how to make or find one."""
+    (archive / "cardctl.yaml").unlink()
+    for argv in (("validate",), ("customer", "list"), ("record", "add", "KH0001", "order")):
+        result = cli(*argv, cwd=archive / "customers")
+        assert result.code == 3
+        assert result.err == (f"cardctl: error: no archive found: no cardctl.yaml in {archive / 'customers'} or any folder above it "
+                              "(create one with `cardctl init`, or pass -C PATH)\n")
