@@ -113,7 +113,7 @@ class Store:
 
     def key(self, customer: str) -> str:
         h = hashlib.sha256(f"{self.stamp}\0{customer}\0".encode())
-        h.update("\0".join(self.git.tracked.get(customer, [])).encode("utf-8", "surrogateescape"))
+        h.update(self.git.entries(customer))
         return h.hexdigest()
 
     def get(self, customer: str) -> Any:

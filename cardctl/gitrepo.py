@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -372,77 +374,157 @@ def changed_cards(root: Path, untracked: bool = True) -> set[str]:
 class Snapshot:
     """Git's view of the dossiers and the catalogue, from its index: enough to know what is unchanged.
 
-    `tracked`: customer -> its index entries ("mode blob stage\tpath", sorted);
-    `dirty`: customers with anything the index does not vouch for (modified,
-    deleted, untracked or ignored paths); `all_dirty` when customers/ itself is.
-    `pages`: catalogue file -> content id, for those unchanged in the work tree.
+    `listing` is `git ls-files -s -z` as git printed it (sorted by path), so a
+    dossier's entries are one contiguous slice, found without parsing the
+    300 000 others. `dirty`: customers with anything the index does not vouch
+    for (modified, deleted, untracked or ignored paths); `all_dirty` when
+    customers/ itself is.
     """
 
-    tracked: dict[str, list[str]]
+    listing: bytes
+    prefix: str  # the archive's folder inside the repository ("" at the top)
     dirty: set[str]
     all_dirty: bool
-    pages: dict[str, str]
+
+    def entries(self, customer: str) -> bytes:
+        """The index entries of one dossier ("mode blob stage\tpath\0" ...), b"" if none."""
+        needle = f"\t{self.prefix}customers/{customer}/".encode("utf-8", "surrogateescape")
+        first = self.listing.find(needle)
+        if first < 0:
+            return b""
+        last = self.listing.rfind(needle)
+        return self.listing[self.listing.rfind(b"\0", 0, first) + 1 : self.listing.index(b"\0", last) + 1]
 
     def clean(self, customer: str) -> bool:
-        return not self.all_dirty and customer not in self.dirty and customer in self.tracked
+        return not self.all_dirty and customer not in self.dirty and bool(self.entries(customer))
 
     def blobs(self, customer: str) -> dict[str, str]:
-        """path -> blob id of one dossier's tracked files."""
+        """path (relative to the archive) -> blob id of one dossier's tracked files."""
+        skip = len(self.prefix)
         out = {}
-        for entry in self.tracked.get(customer, []):
-            meta, path = entry.split("\t", 1)
-            out[path] = meta.split(" ")[1]
+        for entry in self.entries(customer).decode("utf-8", "surrogateescape").split("\0"):
+            if entry:
+                meta, path = entry.split("\t", 1)
+                out[path[skip:]] = meta.split(" ")[1]
         return out
+
+    @cached_property
+    def pages(self) -> dict[str, str]:
+        """catalogue file -> content id, for those unchanged in the work tree."""
+        needle = f"\t{self.prefix}catalogue/".encode("utf-8", "surrogateescape")
+        first, last = self.listing.find(needle), self.listing.rfind(needle)
+        if first < 0 or self.catalogue_dirty == {"*"}:
+            return {}
+        region = self.listing[self.listing.rfind(b"\0", 0, first) + 1 : self.listing.index(b"\0", last)]
+        pages = {}
+        for entry in region.decode("utf-8", "surrogateescape").split("\0"):
+            meta, path = entry.split("\t", 1)
+            rel = path[len(self.prefix) :]
+            if rel not in self.catalogue_dirty:
+                pages[rel] = meta.split(" ")[1]
+        return pages
+
+    catalogue_dirty: set[str] = field(default_factory=set)  # changed catalogue files; {"*"}: all of them
 
 
 def snapshot(root: Path) -> Snapshot | None:
-    """Index entries and work-tree changes under customers/ and catalogue/ (None outside git, or if git fails).
+    """Index entries and work-tree changes for the dossiers and the catalogue (None outside git, or if git fails).
 
     Two git commands, run side by side: `ls-files -s` reads the index (content
     ids of every tracked file) and `status` compares it with the work tree, the
-    way `git status` does (stat data first, content when in doubt).
+    way `git status` does (stat data first, content when in doubt). Neither is
+    given a pathspec: matching one against every path costs more than it saves.
     """
     import subprocess
 
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # a read-only look: never take index.lock
-    folders = ["customers", "catalogue"]
+
+    def status(ignored: bool) -> subprocess.Popen[bytes]:
+        args = ["git", "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=normal"]
+        # An ignored file in a dossier is still in the dossier; listing ignored
+        # files costs about half a status more, so only when a rule may reach one.
+        return subprocess.Popen(args + (["--ignored=matching"] if ignored else []), cwd=top, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
     try:
-        prefix = subprocess.run(["git", "rev-parse", "--show-prefix"], cwd=root, env=env, capture_output=True, check=True).stdout.decode("utf-8", "surrogateescape").strip()
-        listing = subprocess.Popen(["git", "ls-files", "-s", "-z", "--", *folders], cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        status = subprocess.Popen(["git", "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=normal", "--ignored=matching", "--", *folders],
-                                  cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        where = subprocess.run(["git", "rev-parse", "--show-toplevel", "--show-prefix"], cwd=root, env=env, capture_output=True, check=True)
+        top_line, prefix = (where.stdout.decode("utf-8", "surrogateescape").split("\n") + ["", ""])[:2]
+        top = Path(top_line)
+        ignored = _ignore_rules_may_reach(top, root)
+        listing = subprocess.Popen(["git", "ls-files", "-s", "-z", "--full-name"], cwd=top, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        looking = status(ignored)
         listed, _ = listing.communicate()
-        changed, _ = status.communicate()
+        if not ignored and re.search(rb"\t" + re.escape(f"{prefix}customers/".encode("utf-8", "surrogateescape")) + rb"[^\0]*\.gitignore\0", listed):
+            looking.kill()  # a tracked .gitignore among the dossiers: its rules may hide files there
+            looking.communicate()
+            looking = status(True)
+        changed, _ = looking.communicate()
     except (OSError, subprocess.CalledProcessError):
         return None
-    if listing.returncode or status.returncode:
+    if listing.returncode or looking.returncode:
         return None
-    tracked: dict[str, list[str]] = {}
-    pages: dict[str, str] = {}
-    for entry in listed.decode("utf-8", "surrogateescape").split("\0"):
-        if not entry:
-            continue
-        meta, path = entry.split("\t", 1)
-        if path.startswith("catalogue/"):
-            pages[path] = meta.split(" ")[1]
-            continue
-        parts = path.split("/", 2)
-        tracked.setdefault(parts[1] if len(parts) > 2 else "", []).append(entry)
-    skip = len(prefix)
     dirty: set[str] = set()
+    catalogue_dirty: set[str] = set()
     all_dirty = False
     for entry in changed.decode("utf-8", "surrogateescape").split("\0"):
-        if len(entry) <= 3:
+        if len(entry) <= 3 or not entry[3:].startswith(prefix):
             continue
-        path = entry[3 + skip :]
+        path = entry[3 + len(prefix) :]
         if path.startswith("catalogue/"):
-            if path == "catalogue/":
-                pages.clear()
-            pages.pop(path, None)
+            catalogue_dirty.add(path if path != "catalogue/" else "*")
+        elif path.startswith("customers/") or path == "customers":
+            parts = path.split("/", 2)
+            if len(parts) > 2 and parts[1]:
+                dirty.add(parts[1])
+            else:
+                all_dirty = True  # customers/ itself, or a file in it (a .gitignore there bears on every dossier)
+    return Snapshot(listed, prefix, dirty, all_dirty, catalogue_dirty)
+
+
+# What cardctl itself writes into .gitignore: these hide nothing the checks read
+# (the scanner passes over cardctl's temporary files anyway).
+_OWN_IGNORES = {".cardctl/", ".cardctl", "/.cardctl/", "/.cardctl"}
+
+
+def _ignore_rules_may_reach(top: Path, root: Path) -> bool:
+    """Whether an ignore file has a rule that could hide a file under customers/ from `git status`.
+
+    A rule anchored to another folder than the one leading to customers/
+    cannot; neither can cardctl's own. Any other rule, or an ignore file that
+    cannot be read, counts as reaching the dossiers. (.gitignore files among
+    the dossiers are found in git's index by the caller, or show as changes.)
+    """
+    import subprocess
+
+    from cardctl.yamlio import TEMP_PREFIX
+
+    target = Path(os.path.abspath(root)) / "customers"
+    sources = [(top / ".git" / "info" / "exclude", top)]
+    folder = top
+    sources.append((folder / ".gitignore", folder))
+    for part in target.relative_to(top).parts[:-1]:
+        folder = folder / part
+        sources.append((folder / ".gitignore", folder))
+    try:
+        configured = subprocess.run(["git", "config", "--path", "--get", "core.excludesFile"], cwd=top, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return True
+    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    sources.append((Path(configured) if configured else Path(xdg) / "git" / "ignore", top))
+    for source, base in sources:
+        try:
+            lines = source.read_text(encoding="utf-8").splitlines()
+        except (FileNotFoundError, NotADirectoryError):
             continue
-        parts = path.split("/", 2)
-        if len(parts) > 2 or (len(parts) == 2 and parts[1]):
-            dirty.add(parts[1])
-        else:
-            all_dirty = True
-    return Snapshot(tracked, dirty, all_dirty, pages)
+        except (OSError, UnicodeDecodeError):
+            return True
+        towards = target.relative_to(base).parts[0]  # the folder under `base` that holds the dossiers
+        for raw in lines:
+            rule = raw.strip()
+            if not rule or rule.startswith("#") or rule in _OWN_IGNORES or rule == f"{TEMP_PREFIX}*":
+                continue
+            anchored = "/" in rule.rstrip("/")  # a slash at the start or in the middle ties it to `base`
+            head = rule.lstrip("/").split("/")[0]
+            if anchored and not any(c in head for c in "*?[\\!") and head != towards:
+                continue
+            return True
+    return False

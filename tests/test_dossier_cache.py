@@ -230,3 +230,34 @@ def test_index_after_a_change_renders_only_that_dossier(example: Path, cli, monk
     card.write_text(card.read_text(encoding="utf-8") + "notes: 改\n", encoding="utf-8")
     cli("index", "--check", cwd=root)
     assert rendered == [card.parent.name]
+
+
+def _attachment(repo: Path) -> Path:
+    return next(p for p in (repo / "customers").rglob("files/*") if p.is_file())
+
+
+@pytest.mark.parametrize("where, rule", [(".gitignore", "*.pdf\n"), ("customers/KH0001/.gitignore", "*.pdf\n"), (".git/info/exclude", "**/files/\n")])
+def test_a_new_ignored_file_in_a_dossier_is_seen(repo: Path, where: str, rule: str) -> None:
+    """git status does not list ignored files unless asked: cardctl asks whenever a rule may reach the dossiers."""
+    scan = _attachment(repo)
+    (repo / where).write_text(rule, encoding="utf-8")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "ignore rule", "--allow-empty")
+    before = lines(repo, cached=True)  # a .gitignore among the dossiers is itself a stray file (L301)
+    assert before == lines(repo, cached=False) and all(".gitignore" in line for line in before)
+    extra = scan.parent / "extra.pdf"  # new, and ignored: only `status --ignored` lists it
+    extra.write_bytes(b"%PDF")
+    found = lines(repo, cached=True)
+    assert found == lines(repo, cached=False)
+    assert any("extra.pdf" in line for line in found)
+
+
+def test_rules_that_cannot_reach_the_dossiers_need_no_ignored_listing(repo: Path) -> None:
+    from cardctl.gitrepo import _ignore_rules_may_reach
+    from cardctl.scaffold import GITIGNORE
+
+    (repo / ".gitignore").write_text(GITIGNORE + "/build/\n/catalogue/*.tmp\n# a comment\n", encoding="utf-8")
+    assert not _ignore_rules_may_reach(repo, repo)
+    for reaching in ("*.pdf", "files/", "/customers/KH0001/", "/c*/", "!keep.yaml"):
+        (repo / ".gitignore").write_text(GITIGNORE + reaching + "\n", encoding="utf-8")
+        assert _ignore_rules_may_reach(repo, repo), reaching
