@@ -126,7 +126,7 @@ def add(archive: Archive, fields: dict[str, Any], *, customer_id: str | None = N
         raise UsageError("--name is required and must not be empty")
     cid = customer_id.upper() if customer_id else next_id(archive)
     if not layout.CUSTOMER_ID.match(cid):
-        raise UsageError(f"customer id {cid!r} is not of the form KH0042 (1-6 capital letters, 3-9 digits)")
+        raise UsageError(f"customer id {customer_id!r} is not of the form KH0042 (1-6 capital letters, 3-9 digits)")
     if (archive.root / "customers" / cid).exists():
         raise UsageError(f"customer {cid} already exists")
     data: dict[str, Any] = {"id": cid, "name": name}

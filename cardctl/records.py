@@ -127,7 +127,7 @@ def add(
     if "id" in fields:
         raise UsageError("the record id is assigned by cardctl; leave `id` out")
     if fields.get("kind", kind_name) != kind_name:
-        raise UsageError(f"the input says kind {fields.get('kind')!r} but the command files a {kind_name}")
+        raise UsageError(f"the input says kind {fields.get('kind')!r} but the command files a record of kind {kind_name}")
     day = as_date(fields.get("date"))
     if day is None:
         raise UsageError(f"date {fields.get('date')!r} is not a real date in the form YYYY-MM-DD")
@@ -153,7 +153,7 @@ def add(
     plan = RecordPlan(archive.root)
     for source in attach or []:
         if not source.is_file():
-            raise UsageError(f"--attach {source}: no such file")
+            raise UsageError(f"--attach {source}: " + ("is a folder; attach the files in it one by one" if source.is_dir() else "no such file"))
         rel, digest, copy = _attachment_target(archive, folder, source, plan.copy)
         if copy:
             plan.copy[f"{folder}/{rel}"] = source

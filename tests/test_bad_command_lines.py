@@ -60,6 +60,7 @@ CASES = [
     *[case(f"customer-shell-{i}", ("customer", "show", text), 2, "unknown customer") for i, text in enumerate(INJECTIONS)],
     *[case(f"record-add-shell-{i}", ("record", "add", text, "order"), 2, "unknown customer") for i, text in enumerate(INJECTIONS)],
     case("customer-add-id-dotdot", "customer add --name 新客户 --id ../KH0009", 2, "is not of the form KH0042"),
+    case("customer-add-id-absolute", "customer add --name 新客户 --id /etc/kh0009", 2, "customer id '/etc/kh0009' is not of the form KH0042"),
     case("customer-add-duplicate-uscc", "customer add --name 新客户 --uscc 91350100M000100Y43", 2, "already on the card of KH0001"),
     case("customer-add-empty-name", ("customer", "add", "--name", ""), 2, "--name is required and must not be empty"),
     # kinds
@@ -90,8 +91,8 @@ CASES = [
     case("from-two-documents", ORDER + ("--from", "{tmp}/two.yaml"), 2, "cannot read {tmp}/two.yaml; nothing was written", findings=1),
     case("from-empty-file", ORDER + ("--from", "{tmp}/empty.yaml"), 2, "cannot read {tmp}/empty.yaml; nothing was written", findings=1),
     case("from-with-alias", ORDER + ("--from", "{tmp}/alias.yaml"), 2, "cannot read {tmp}/alias.yaml; nothing was written", findings=2),
-    case("attach-missing-file", "record add KH0001 guarantee --title 担保 --set summary=担保函 --attach {tmp}/missing.pdf", 2, "--attach {tmp}/missing.pdf"),
-    case("attach-a-folder", "record add KH0001 guarantee --title 担保 --set summary=担保函 --attach {tmp}", 2, "--attach {tmp}"),
+    case("attach-missing-file", "record add KH0001 guarantee --title 担保 --set summary=担保函 --attach {tmp}/missing.pdf", 2, "--attach {tmp}/missing.pdf: no such file"),
+    case("attach-a-folder", "record add KH0001 guarantee --title 担保 --set summary=担保函 --attach {tmp}", 2, "--attach {tmp}: is a folder"),
     # customer set
     case("customer-set-unknown-key", "customer set KH0001 colour=red", 2, "unknown field 'colour'"),
     case("customer-set-invalid-value", "customer set KH0001 status=happy", 2, "the change would make the card of KH0001 invalid", findings=1),
