@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cardctl import layout
 from cardctl.errors import CannotRun
+from cardctl.gitrepo import git_blob_id
 from cardctl.locate import SETTINGS_FILE, find_root
 from cardctl.model import Card, Record
 from cardctl.problems import has_errors
@@ -23,6 +24,8 @@ class Archive:
         self._root = str(root)
         # Whole-archive facts computed once per run and shared with forked workers (the seals).
         self.memo: dict[str, Any] = {}
+        # When a cache needs to know exactly what was checked: path -> git content id of the bytes read.
+        self.read_log: dict[str, str] | None = None
 
     @classmethod
     def find(cls, start: str | None = None) -> Archive:
@@ -32,11 +35,16 @@ class Archive:
         """Read one archive file for checking; unreadable files become findings."""
         try:
             with open(os.path.join(self._root, rel), "rb") as handle:
-                raw = handle.read(MAX_BYTES + 1)  # never more than the limit in memory
+                # Never more than the limit in memory; and ask for no more than the
+                # file holds (a 5 MB read buffer per file costs an mmap each time).
+                size = os.fstat(handle.fileno()).st_size
+                raw = handle.read(min(size, MAX_BYTES) + 1)
                 if len(raw) > MAX_BYTES:
-                    return too_large(rel, os.fstat(handle.fileno()).st_size)
+                    return too_large(rel, max(size, len(raw)))
         except OSError as exc:
             return read_document_error(rel, exc)
+        if self.read_log is not None:
+            self.read_log[rel] = git_blob_id(raw)
         return read_document(raw, rel)
 
     @cached_property

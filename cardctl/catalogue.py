@@ -154,12 +154,14 @@ def build(archive: Archive, cached: bool = False) -> Catalogue:
 
     store = dossier_cache.open_store(archive, dossier_cache.CATALOGUE) if cached else None
 
-    def one(arc: Archive, customer: str) -> tuple[str, bytes, list[str] | None, dict[str, str] | None]:
+    def one(arc: Archive, customer: str) -> tuple[str, bytes, list[str] | None, str | None]:
+        if store is not None:
+            store.watch(arc)
         view = dossiers.view(arc, customer)[0]
         references = sealed_references(arc.root, view.files.volumes)
         markdown = dossier_markdown(arc, view, references).encode("utf-8")
-        seen = store.hashed(arc, customer, view.files) if store is not None else None
-        return customer, markdown, register_row(arc, view), seen
+        key = store.seen(arc, customer, view.files) if store is not None else None
+        return customer, markdown, register_row(arc, view), key
 
     cat = Catalogue()
     rows: dict[str, list[str] | None] = {}
@@ -171,11 +173,11 @@ def build(archive: Archive, cached: bool = False) -> Catalogue:
             cat.current.add(page)
             rows[customer] = held[1]
     todo = [c for c in ids if c not in rows]
-    for customer, markdown, row, seen in dossiers.each(archive, todo, one, label="indexing"):
+    for customer, markdown, row, key in dossiers.each(archive, todo, one, label="indexing"):
         cat.files[f"catalogue/{customer}.md"] = markdown
         rows[customer] = row
         if store is not None:
-            store.offer(customer, [git_blob_id(markdown), row], seen)
+            store.put(customer, key, [git_blob_id(markdown), row])
     if store is not None:
         store.forget_others(ids)
         store.save()

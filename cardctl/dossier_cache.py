@@ -125,23 +125,36 @@ class Store:
             return None
         return held[1]
 
-    def offer(self, customer: str, value: Any, seen: dict[str, str] | None) -> None:
-        """Keep `value` (JSON) if the files it was made from are exactly what git's index holds."""
-        if value is None or seen is None or not self.git.clean(customer) or seen != self.git.blobs(customer):
+    def put(self, customer: str, key: str | None, value: Any) -> None:
+        """Keep `value` (JSON) under the key seen() gave; None for either drops the entry."""
+        if key is None or value is None:
             if customer in self.entries:
                 del self.entries[customer]
                 self.changed = True
             return
-        self.entries[customer] = [self.key(customer), value]
+        self.entries[customer] = [key, value]
         self.changed = True
 
-    def hashed(self, archive: Archive, customer: str, files: Dossier) -> dict[str, str] | None:
-        """For a worker, after it read a dossier git finds unchanged: the content ids of what it read.
+    def watch(self, archive: Archive) -> None:
+        """Before a worker reads a dossier: note the content id of every file it reads."""
+        archive.read_log = {}
 
-        Hashed after the work, so a file changed meanwhile never gets cached
-        under the old content's id.
+    def seen(self, archive: Archive, customer: str, files: Dossier) -> str | None:
+        """After it: the entry's key if the files it checked are exactly what git's index holds, else None.
+
+        Taken from the very bytes that were parsed, so a file changed
+        mid-run is never cached under the other content's id. Files the
+        checks read another way (attachments, volumes) are hashed now. Done
+        in the worker, so the main process only collects.
         """
-        return file_blobs(archive.root, files.paths()) if self.git.clean(customer) else None
+        log, archive.read_log = archive.read_log or {}, None
+        if not self.git.clean(customer):
+            return None
+        paths = files.paths()
+        rest = file_blobs(archive.root, [p for p in paths if p not in log])
+        if rest is None or {p: log.get(p) or rest[p] for p in paths} != self.git.blobs(customer):
+            return None
+        return self.key(customer)
 
     def forget_others(self, present: list[str]) -> None:
         """Drop the entries of dossiers that are gone (after a whole-archive run)."""

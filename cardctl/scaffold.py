@@ -186,5 +186,9 @@ def init(path: Path, *, name: str | None, fonds: str | None, use_git: bool) -> l
     if use_git and gitrepo.work_tree_of(path) is None:
         gitrepo.init(path)
         gitrepo.set_config(path, "diff.yaml.xfuncname", XFUNCNAME)
+        # An archive has hundreds of thousands of files in as many folders:
+        # git's untracked cache makes `git status` (and cardctl's own look
+        # at the work tree) skip the folders that did not change.
+        gitrepo.set_config(path, "core.untrackedCache", "true")
     return sorted(written)
 

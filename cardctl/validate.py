@@ -89,21 +89,27 @@ class DossierResult:
     problems: list[Problem]
     identity: customers.Identity | None
     extra: Any = None  # what `also` made of the dossier (the close plans its volumes in the same pass)
-    seen: dict[str, str] | None = None  # git content ids of the files checked, for the findings cache
+    cache: tuple[str, Any] | None = None  # (key, value) for the findings cache, when the dossier may be cached
 
 
 Also = Callable[[Archive, DossierView], Any]
 
 
 def _check_one(archive: Archive, customer: str, also: Also | None = None, store: dossier_cache.Store | None = None) -> DossierResult:
+    if store is not None:
+        store.watch(archive)
     view, problems = dossiers.view(archive, customer)
     problems += check_dossier(Context(archive), view)
     problems += seal.dossier_problems(archive, view.files)
     card = view.card
     who = customers.identity(card) if card is not None and card.doc.ok else None
     extra = also(archive, view) if also is not None else None
-    seen = store.hashed(archive, customer, view.files) if store is not None and not _git_blind(problems) else None
-    return DossierResult(customer, problems, who, extra, seen)
+    cache = None
+    if store is not None:
+        key = store.seen(archive, customer, view.files)
+        value = dossier_cache.Findings(problems, who).encode()
+        cache = (key, value) if key is not None and value is not None and not _git_blind(problems) else None
+    return DossierResult(customer, problems, who, extra, cache)
 
 
 def _git_blind(problems: list[Problem]) -> bool:
@@ -130,15 +136,14 @@ def scope_since(archive: Archive, rev: str, touched: set[str] | None = None) -> 
     if gitrepo.repo_root(archive.root) is None:
         raise CannotRun(f"--changed-since needs a git repository; {archive.root} is not in one")
     scope: set[str] = set()
-    for _, path, old in gitrepo.changed_files(archive.root, gitrepo.resolve(archive.root, rev), None):
-        for p in filter(None, (path, old)):
-            if touched is not None:
-                touched.add(p)
-            parts = p.split("/")
-            if parts[0] == "customers" and len(parts) >= 3:
-                scope.add(parts[1])
-            elif parts[0] != "catalogue" and not p.startswith("."):
-                return None
+    for path in gitrepo.touched_since(archive.root, gitrepo.resolve(archive.root, rev)):
+        if touched is not None:
+            touched.add(path)
+        parts = path.split("/")
+        if parts[0] == "customers" and len(parts) >= 3:
+            scope.add(parts[1])
+        elif parts[0] != "catalogue" and not path.startswith("."):
+            return None
     return scope
 
 
@@ -169,7 +174,8 @@ def check_and(archive: Archive, paths: Sequence[str] = (), changed_since: str | 
     ids = [c for c in all_ids if scope is None or c in scope]
     found: list[customers.Identity] = []
     extras: list[Any] = []
-    store = dossier_cache.open_store(archive, dossier_cache.FINDINGS) if cached and also is None else None
+    # Only whole-archive checks: a partial one checks what changed, which the cache cannot hold.
+    store = dossier_cache.open_store(archive, dossier_cache.FINDINGS) if cached and also is None and scope is None else None
     results: dict[str, DossierResult] = {}
     if store is not None:
         for customer in ids:
@@ -183,7 +189,7 @@ def check_and(archive: Archive, paths: Sequence[str] = (), changed_since: str | 
     for result in dossiers.each(archive, todo, one, prepare=lambda: prepare(archive), label="validating"):
         results[result.customer] = result
         if store is not None:
-            store.offer(result.customer, dossier_cache.Findings(result.problems, result.identity).encode(), result.seen)
+            store.put(result.customer, *(result.cache or (None, None)))
     if store is not None:
         if scope is None:
             store.forget_others(ids)

@@ -20,6 +20,7 @@ def test_init_makes_a_valid_git_archive(tmp_path: Path, cli) -> None:
     assert "name: '华东: 销售部'" in settings and "fonds: Z109" in settings
     assert "*.yaml text eol=lf" in (root / ".gitattributes").read_text(encoding="utf-8")
     assert ".cardctl/" in (root / ".gitignore").read_text(encoding="utf-8")
+    assert git(root, "config", "--get", "core.untrackedCache").strip() == "true"  # git status on 300 000 files
     git(root, "add", "-A")
     assert "cardctl.yaml" in git(root, "status", "--short")
 
