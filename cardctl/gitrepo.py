@@ -126,16 +126,33 @@ LOCK_GRACE_SECONDS = 2.0  # a running git holds its locks for milliseconds; a ki
 
 
 def _held_lock(repo: Any) -> Path | None:
-    """The index or branch lock git still holds after a short grace (checked before anything is written)."""
+    """A lock left by a git that died: one that stays, the very same file, for the whole grace.
+
+    A running git takes and drops its locks within milliseconds (other
+    cardctl runs, an editor's `git status`): those are waited out by the
+    commit itself. Only a lock that never changes is reported.
+    """
     locks = [Path(repo.git_dir) / "index.lock", Path(repo.git_dir) / "HEAD.lock"]
     if not repo.head.is_detached:
         locks.append(Path(repo.common_dir) / f"{repo.head.ref.path}.lock")  # refs/heads/main.lock
+
+    def seen() -> dict[Path, tuple[int, int]]:
+        found = {}
+        for lock in locks:
+            try:
+                st = lock.stat()
+            except OSError:
+                continue
+            found[lock] = (st.st_ino, st.st_mtime_ns)
+        return found
+
+    first = seen()
     deadline = time.monotonic() + LOCK_GRACE_SECONDS
-    while True:
-        held = [lock for lock in locks if lock.exists()]
-        if not held or time.monotonic() > deadline:
-            return held[0] if held else None
+    while first and time.monotonic() < deadline:
         time.sleep(0.05)
+        now = seen()
+        first = {lock: ident for lock, ident in first.items() if now.get(lock) == ident}
+    return next(iter(first), None)
 
 
 def commit_paths(root: Path, paths: Sequence[str], message: str) -> str:
