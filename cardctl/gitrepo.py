@@ -348,11 +348,12 @@ def touched_since(root: Path, base: str) -> set[str]:
     top = repo_root(root)
     if top is None:
         raise CannotRun(f"{root} is not in a git repository")
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+    # status may refresh git's index, as anyone's `git status` does: that keeps
+    # its stat data and untracked cache current for the next run.
     jobs = [["git", "diff", "--cached", "--name-only", "-z", "--no-renames", base],
-            ["git", "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=all"]]
+            ["git", "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=normal"]]
     try:
-        running = [subprocess.Popen(job, cwd=top, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for job in jobs]
+        running = [subprocess.Popen(job, cwd=top, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for job in jobs]
         (staged, err1), (status, err2) = (proc.communicate() for proc in running)
     except OSError as exc:
         raise CannotRun(f"cannot run git: {exc}") from exc
@@ -412,8 +413,14 @@ def card_blobs(root: Path) -> dict[str, str]:
     prefix = os.path.relpath(Path(os.path.abspath(root)) / "customers", top).replace(os.sep, "/") + "/"
     prefix = "" if prefix.startswith("../") else prefix
     listed = subprocess.run(["git", "ls-files", "-s", "-z", "--full-name"], cwd=top, capture_output=True).stdout
-    pattern = re.compile(rb"([0-9a-f]{40,64}) [0-3]\t" + re.escape(prefix.encode("utf-8", "surrogateescape")) + rb"([^/\0]+)/card\.yaml\0")
-    return {f"customers/{m.group(2).decode('utf-8', 'surrogateescape')}/card.yaml": m.group(1).decode() for m in pattern.finditer(listed)}
+    # The pattern starts with a literal tab, so the search skips ahead quickly;
+    # the entry's "mode blob stage" lies just before it.
+    pattern = re.compile(rb"\t" + re.escape(prefix.encode("utf-8", "surrogateescape")) + rb"([^/\0]+)/card\.yaml\0")
+    blobs = {}
+    for m in pattern.finditer(listed):
+        meta = listed[listed.rfind(b"\0", 0, m.start()) + 1 : m.start()].split(b" ")
+        blobs[f"customers/{m.group(1).decode('utf-8', 'surrogateescape')}/card.yaml"] = meta[1].decode()
+    return blobs
 
 
 def changed_cards(root: Path, untracked: bool = True) -> set[str]:
