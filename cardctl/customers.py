@@ -128,6 +128,10 @@ def add(archive: Archive, fields: dict[str, Any], *, customer_id: str | None = N
     if not layout.CUSTOMER_ID.match(cid):
         raise UsageError(f"customer id {customer_id!r} is not of the form KH0042 (1-6 capital letters, 3-9 digits)")
     if (archive.root / "customers" / cid).exists():
+        if customer_id is None:  # the next free id was taken between listing and here
+            from cardctl.writes import NameTaken
+
+            raise NameTaken(f"customer {cid} was created by another command at the same moment; run the command again")
         raise UsageError(f"customer {cid} already exists")
     data: dict[str, Any] = {"id": cid, "name": name}
     for key in CARD_ORDER[2:]:

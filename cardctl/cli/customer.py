@@ -88,8 +88,8 @@ def add_command(
     archive = state(ctx).archive()
     attempts = 0
     while True:
-        result, plan = customers.add(archive, fields, customer_id=customer_id)
         try:
+            result, plan = customers.add(archive, fields, customer_id=customer_id)
             return finish(archive, result, plan, fmt, result.id, commit=commit, message=f"customer add {result.id}: {name.strip()}")
         except NameTaken:  # another `customer add` took the same next id at the same moment: take the one after
             attempts += 1
