@@ -1,3 +1,3 @@
-from cardctl.cli.main import run
+from cardctl.cli.entry import run
 
 run()

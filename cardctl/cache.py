@@ -3,58 +3,88 @@
 A partial check still compares the touched cards with every other card
 (duplicate USCC, phone, name). Reading 10 000 cards for that costs more than
 the check itself, so their identities are kept in `.cardctl/cache/` (ignored
-by git), keyed by git's object id of each card's content: a card changed in
-the work tree, or not tracked, is always read afresh. The cache names the
-code that made it; a cache from another version, or one that cannot be read,
-is ignored and rebuilt, never trusted.
+by git), keyed by what git knows of each card's content: its object id in
+the index (`identities`), or, when every other dossier is known unchanged
+since HEAD, the object id of its dossier's folder in HEAD (`HeadIdentities`).
+A card changed in the work tree, or not tracked, is always read afresh. The
+cache names the code that made it; a cache from other code, or one that
+cannot be read, is ignored and rebuilt, never trusted.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sys
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from cardctl import __version__, gitrepo
 from cardctl.archive import Archive
-from cardctl.digest import sha256_file
 from cardctl.rules import customers
 from cardctl.yamlio import atomic_write
 
 FILE = ".cardctl/cache/identities.json"
+HEAD_FILE = ".cardctl/cache/identities-at-head.json"
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """cardctl's source and schemas, and the libraries that read and check files: what made a cache."""
+    from importlib.metadata import version
+
+    import yaml
+
+    from cardctl.schemas import schema_dir
+
+    h = hashlib.sha256()
+    libraries = " ".join(version(name) for name in ("PyYAML", "fastjsonschema", "jsonschema"))
+    h.update(f"{__version__} {sys.version} {libraries} {yaml.__with_libyaml__}\0".encode())
+    package = Path(__file__).resolve().parent
+    for folder, pattern in ((package, "**/*.py"), (schema_dir(), "**/*.json")):
+        for path in sorted(folder.glob(pattern)):
+            h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def _stamp() -> str:
-    """Which code made the entries: the identity rules can change between releases."""
-    return f"1 {__version__} {sha256_file(Path(customers.__file__))[:16]}"
+    return f"3 {code_digest()}"
 
 
-def _load(path: Path) -> dict[str, Any]:
+def _load(path: Path, stamp: str) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    if not isinstance(data, dict) or data.get("stamp") != _stamp() or not isinstance(data.get("entries"), dict):
+    if not isinstance(data, dict) or data.get("stamp") != stamp or not isinstance(data.get("entries"), dict):
         return {}
     return data["entries"]
 
 
-def identities(archive: Archive, skip: set[str], fresh: set[str] | None = None) -> list[customers.Identity]:
-    """Identities of every readable card except those of `skip`.
+def _encode(who: customers.Identity) -> list[str]:
+    """An identity as a flat list of strings: [name_key, field, value, field, value ...]."""
+    return [who.name_key, *(x for pair in who.values for x in pair)]
 
-    `fresh`: cards the caller knows to be new or changed (with their untracked
-    ones); git is then asked only for tracked cards changed in the work tree.
-    """
+
+def _decode(customer: str, flat: Any) -> customers.Identity | None:
+    """The identity of an `_encode`d entry; None for one of the wrong shape (a foreign or damaged cache)."""
+    if type(flat) is not list or len(flat) % 2 != 1 or not set(map(type, flat)) <= {str}:
+        return None
+    return customers.Identity(customer, tuple(zip(flat[1::2], flat[2::2])), flat[0])
+
+
+def _store(root: Path, rel: str, stamp: str, entries: dict[str, Any]) -> None:
+    save(root, rel, json.dumps({"stamp": stamp, "entries": entries}, ensure_ascii=False).encode("utf-8"))
+
+
+def identities(archive: Archive, skip: set[str]) -> list[customers.Identity]:
+    """Identities of every readable card except those of `skip` (git is asked which cards changed)."""
     root = archive.root
     blobs = gitrepo.card_blobs(root) if gitrepo.repo_root(root) is not None else {}
-    if not blobs:
-        fresh = set()
-    elif fresh is None:
-        fresh = gitrepo.changed_cards(root)
-    else:
-        fresh = fresh | gitrepo.changed_cards(root, untracked=False)
-    path = root / FILE
-    cached = _load(path) if blobs else {}
+    fresh = gitrepo.changed_cards(root) if blobs else set()
+    stamp = _stamp()
+    cached = _load(root / FILE, stamp) if blobs else {}
     entries: dict[str, Any] = {}
     found = []
     for customer in archive.customer_ids():
@@ -63,9 +93,8 @@ def identities(archive: Archive, skip: set[str], fresh: set[str] | None = None) 
         card_path = f"customers/{customer}/card.yaml"
         blob = blobs.get(card_path)
         key = f"{blob}:{customer}" if blob and card_path not in fresh else None
-        if key and key in cached:
-            values, name_key = cached[key]
-            found.append(customers.Identity(customer, tuple(tuple(v) for v in values), name_key))
+        if key and key in cached and (hit := _decode(customer, cached[key])) is not None:
+            found.append(hit)
             entries[key] = cached[key]
             continue
         if not (root / card_path).is_file():
@@ -76,10 +105,66 @@ def identities(archive: Archive, skip: set[str], fresh: set[str] | None = None) 
         who = customers.identity(card)
         found.append(who)
         if key:
-            entries[key] = [list(map(list, who.values)), who.name_key]
+            entries[key] = _encode(who)
     if blobs and entries != cached:
-        save(root, FILE, json.dumps({"stamp": _stamp(), "entries": entries}, ensure_ascii=False).encode("utf-8"))
+        _store(root, FILE, stamp, entries)
     return found
+
+
+class HeadIdentities:
+    """Identities of the cards as HEAD has them, for a caller that will know which
+    dossiers are unchanged since HEAD, staged or not (--changed-since: all those
+    neither `git status` nor the commits since REV touched).
+
+    A dossier whose folder in HEAD is the same git tree as when its card was
+    read holds the same card: one `git ls-tree` of customers/ stands for
+    10 000 card reads. Made while git still looks at the work tree; `others`
+    then reads only the cards the cache does not hold, and git is asked which
+    of those are tracked.
+    """
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+        self.place = gitrepo.where(archive.root)
+        self.trees = gitrepo.dossier_trees(*self.place) if self.place is not None else {}
+        self.stamp = _stamp()
+        self.cached = _load(archive.root / HEAD_FILE, self.stamp) if self.trees else {}
+        self.known: dict[str, customers.Identity] = {}
+        for customer, hit in self.cached.items():  # [tree, *identity]
+            if type(hit) is list and hit and hit[0] == self.trees.get(customer) and (who := _decode(customer, hit[1:])) is not None:
+                self.known[customer] = who
+
+    def others(self, skip: set[str]) -> list[customers.Identity]:
+        """Identities of every readable card but those of `skip`, all unchanged since HEAD."""
+        archive, trees = self.archive, self.trees
+        wanted = [c for c in archive.customer_ids() if c not in skip]
+        misses = [trees[c] for c in wanted if c not in self.known and c in trees]
+        tracked = gitrepo.cards_in(self.place[0], misses) if self.place is not None and misses else {}
+        entries = {c: self.cached[c] for c in wanted if c in self.known}
+        found = []
+        for customer in wanted:
+            if customer in self.known:
+                found.append(self.known[customer])
+                continue
+            if not (archive.root / "customers" / customer / "card.yaml").is_file():
+                continue
+            log = archive.read_log
+            archive.read_log = read = {}
+            try:
+                card = archive.card(customer)
+            finally:
+                archive.read_log = log
+            if not card.doc.ok:
+                continue
+            who = customers.identity(card)
+            found.append(who)
+            # Kept only if the bytes parsed are HEAD's card: not an untracked (ignored)
+            # card, which no tree vouches for, nor one edited since git looked.
+            if (blob := tracked.get(trees.get(customer, ""))) is not None and read.get(f"customers/{customer}/card.yaml") == blob:
+                entries[customer] = [trees[customer], *_encode(who)]
+        if trees and entries != self.cached:
+            _store(archive.root, HEAD_FILE, self.stamp, entries)
+        return found
 
 
 def save(root: Path, rel: str, data: bytes) -> None:

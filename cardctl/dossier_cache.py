@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cardctl import __version__, cache, gitrepo
+from cardctl import cache, gitrepo
 from cardctl.archive import Archive
 from cardctl.layout import Dossier
 from cardctl.problems import Problem
@@ -36,24 +35,6 @@ from cardctl.rules.customers import Identity
 FINDINGS = ".cardctl/cache/findings.json"
 CATALOGUE = ".cardctl/cache/catalogue.json"
 FORMAT = 1
-
-
-def _code_digest() -> str:
-    """cardctl's source and schemas, and the libraries that read and check files."""
-    from importlib.metadata import version
-
-    import yaml
-
-    from cardctl.schemas import schema_dir
-
-    h = hashlib.sha256()
-    libraries = " ".join(version(name) for name in ("PyYAML", "fastjsonschema", "jsonschema"))
-    h.update(f"{FORMAT} {__version__} {sys.version} {libraries} {yaml.__with_libyaml__}\0".encode())
-    package = Path(__file__).resolve().parent
-    for folder, pattern in ((package, "**/*.py"), (schema_dir(), "**/*.json")):
-        for path in sorted(folder.glob(pattern)):
-            h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
 
 
 def _archive_digest(archive: Archive) -> str:
@@ -175,7 +156,7 @@ def open_store(archive: Archive, file: str) -> Store | None:
     git = gitrepo.snapshot(archive.root)
     if git is None:
         return None
-    stamp = hashlib.sha256(f"{_code_digest()}\0{_archive_digest(archive)}".encode()).hexdigest()
+    stamp = hashlib.sha256(f"{FORMAT}\0{cache.code_digest()}\0{_archive_digest(archive)}".encode()).hexdigest()
     entries: dict[str, list[Any]] = {}
     try:
         data = json.loads((archive.root / file).read_text(encoding="utf-8"))

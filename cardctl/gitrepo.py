@@ -1,4 +1,4 @@
-"""The only module that touches git (through GitPython)."""
+"""The only module that touches git (through GitPython, and git itself where speed counts), with gitstatus."""
 
 from __future__ import annotations
 
@@ -278,16 +278,15 @@ EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 def resolve(root: Path, rev: str) -> str:
     """The commit id of `rev`; a usage error when git does not know it."""
-    git = _git()
-    repo = _repo(root)
-    if repo is None:
+    place = where(root)
+    if place is None:
         raise CannotRun(f"{root} is not in a git repository")
-    try:
-        return str(repo.git.rev_parse("--verify", "--quiet", f"{rev}^{{commit}}"))
-    except git.GitCommandError:
+    commit = rev_parse(place[0], f"{rev}^{{commit}}")
+    if commit is None:
         from cardctl.errors import UsageError
 
-        raise UsageError(f"unknown revision {rev!r}") from None
+        raise UsageError(f"unknown revision {rev!r}")
+    return commit
 
 
 def changed_files(root: Path, base: str, target: str | None) -> list[tuple[str, str, str | None]]:
@@ -334,41 +333,114 @@ def changed_files(root: Path, base: str, target: str | None) -> list[tuple[str, 
     return [(s, rel(p) or "", rel(o)) for s, p, o in changes if not (rel(p) or "").startswith("..")]
 
 
-def touched_since(root: Path, base: str) -> set[str]:
+class TouchedSince:
     """Every path (relative to the archive) that may differ between commit `base` and the work tree.
 
     A superset is enough for choosing what to check, so two cheap questions
-    are asked side by side instead of one costly one: what the index changed
-    since `base` (a tree against the index, no file is looked at) and what
-    `git status` sees changed or untracked in the work tree (which uses git's
-    untracked cache, when on).
+    are asked side by side instead of one costly one: which paths the commits
+    since `base` changed (HEAD's tree against `base`'s: no file is looked at)
+    and what `git status` sees staged, changed or untracked against HEAD. The
+    `cardctl` command starts that status before Python loads (see gitstatus);
+    git works in the background until `paths()` is asked.
     """
+
+    def __init__(self, root: Path, base: str) -> None:
+        import subprocess
+
+        from cardctl import gitstatus
+
+        place = where(root)
+        if place is None:
+            raise CannotRun(f"{root} is not in a git repository")
+        self.root, self.top = root, place[0]
+        try:
+            self.running = [gitstatus.start(self.top)]
+            head = rev_parse(self.top, "HEAD")
+            job = None
+            if head is None:  # an unborn branch: compare with the index instead
+                job = ["git", "diff", "--cached", "--name-only", "-z", "--no-renames", base]
+            elif head != base:
+                job = ["git", "diff-tree", "-r", "--name-only", "-z", "--no-renames", base, head]
+            if job is not None:
+                self.running.append(subprocess.Popen(job, cwd=self.top, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        except OSError as exc:
+            raise CannotRun(f"cannot run git: {exc}") from exc
+
+    def ready(self) -> bool:
+        """Whether git has answered (paths() will not wait)."""
+        return all(proc.poll() is not None for proc in self.running)
+
+    def paths(self) -> set[str]:
+        outputs = [proc.communicate() for proc in self.running]
+        for proc, (_, err) in zip(self.running, outputs):
+            if proc.returncode:
+                raise CannotRun(f"git failed: {err.decode('utf-8', 'replace').strip().splitlines()[-1] if err.strip() else proc.returncode}")
+        status = outputs[0][0].decode("utf-8", "surrogateescape").split("\0")
+        paths = [e[3:] for e in status if len(e) > 3]
+        for out, _ in outputs[1:]:
+            paths += [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
+        inside = Path(os.path.abspath(self.root))
+        found = set()
+        for path in paths:
+            rel = os.path.relpath(self.top / path, inside)
+            if not rel.startswith(".."):
+                found.add(rel.replace(os.sep, "/"))
+        return found
+
+
+def where(root: Path) -> tuple[Path, str] | None:
+    """The top of the work tree holding `root`, and `root`'s folder inside it ("" or "a/b/"); None outside git."""
     import subprocess
 
-    top = repo_root(root)
-    if top is None:
-        raise CannotRun(f"{root} is not in a git repository")
-    # status may refresh git's index, as anyone's `git status` does: that keeps
-    # its stat data and untracked cache current for the next run.
-    jobs = [["git", "diff", "--cached", "--name-only", "-z", "--no-renames", base],
-            ["git", "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=normal"]]
     try:
-        running = [subprocess.Popen(job, cwd=top, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for job in jobs]
-        (staged, err1), (status, err2) = (proc.communicate() for proc in running)
-    except OSError as exc:
-        raise CannotRun(f"cannot run git: {exc}") from exc
-    for proc, err in zip(running, (err1, err2)):
-        if proc.returncode:
-            raise CannotRun(f"git failed: {err.decode('utf-8', 'replace').strip().splitlines()[-1] if err.strip() else proc.returncode}")
-    paths = [p for p in staged.decode("utf-8", "surrogateescape").split("\0") if p]
-    paths += [e[3:] for e in status.decode("utf-8", "surrogateescape").split("\0") if len(e) > 3]
-    inside = Path(os.path.abspath(root))
-    found = set()
-    for path in paths:
-        rel = os.path.relpath(top / path, inside)
-        if not rel.startswith(".."):
-            found.add(rel.replace(os.sep, "/"))
-    return found
+        found = subprocess.run(["git", "rev-parse", "--show-toplevel", "--show-prefix"], cwd=root, capture_output=True)
+    except OSError:
+        return None
+    lines = found.stdout.decode("utf-8", "surrogateescape").split("\n")
+    if found.returncode or len(lines) < 2 or not lines[0]:
+        return None
+    return Path(lines[0]), lines[1]
+
+
+def rev_parse(top: Path, rev: str) -> str | None:
+    """The object id `rev` names, or None (an unborn HEAD, a path not in the tree)."""
+    import subprocess
+
+    found = subprocess.run(["git", "rev-parse", "--verify", "--quiet", rev], cwd=top, capture_output=True)
+    return found.stdout.decode().strip() if found.returncode == 0 else None
+
+
+def dossier_trees(top: Path, prefix: str) -> dict[str, str]:
+    """customer id -> git's object id of that dossier's folder in HEAD ({} on an unborn branch)."""
+    import subprocess
+
+    listed = subprocess.run(["git", "ls-tree", "-z", f"HEAD:{prefix}customers"], cwd=top, capture_output=True)
+    trees = {}
+    if listed.returncode == 0:
+        for entry in listed.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            meta, _, name = entry.partition("\t")
+            kind_id = meta.split(" ")
+            if len(kind_id) == 3 and kind_id[1] == "tree":
+                trees[name] = kind_id[2]
+    return trees
+
+
+def cards_in(top: Path, trees: Sequence[str]) -> dict[str, str]:
+    """dossier tree id -> git's object id of the card.yaml in it (trees without a card are left out)."""
+    import subprocess
+
+    if not trees:
+        return {}
+    # "<tree>:card.yaml" looks in one small tree; "HEAD:customers/X/card.yaml"
+    # would scan the 10 000-entry customers folder once per card.
+    asked = "".join(f"{tree}:card.yaml {tree}\n" for tree in trees).encode()
+    found = subprocess.run(["git", "cat-file", "--batch-check=%(objectname) %(objecttype) %(rest)"], cwd=top, input=asked, capture_output=True)
+    blobs = {}
+    for line in found.stdout.decode().splitlines():
+        parts = line.split(" ")
+        if len(parts) == 3 and parts[1] == "blob":
+            blobs[parts[2]] = parts[0]
+    return blobs
 
 
 def read_at(root: Path, rev: str | None, path: str) -> bytes | None:
@@ -423,14 +495,11 @@ def card_blobs(root: Path) -> dict[str, str]:
     return blobs
 
 
-def changed_cards(root: Path, untracked: bool = True) -> set[str]:
-    """Cards whose work-tree content may differ from the index: modified, and (if asked) untracked."""
+def changed_cards(root: Path) -> set[str]:
+    """Cards whose work-tree content may differ from the index: modified or untracked."""
     repo = _repo(root)
     top = Path(repo.working_tree_dir)
     spec = f":(glob){os.path.relpath(root / 'customers', top)}/*/card.yaml"
-    if not untracked:  # index against work tree only: no walk for untracked files
-        out = repo.git.diff_files("--name-only", "-z", "--", spec)
-        return {os.path.relpath(top / p, root) for p in out.split("\0") if p}
     out = repo.git.status("--porcelain=v1", "-z", "--untracked-files=all", "--", spec)
     return {os.path.relpath(top / e[3:], root) for e in out.split("\0") if len(e) > 3}
 
@@ -518,15 +587,17 @@ def snapshot(root: Path) -> Snapshot | None:
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # a read-only look: never take index.lock
 
     def status(ignored: bool) -> subprocess.Popen[bytes]:
-        args = ["git", "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=normal"]
+        from cardctl.gitstatus import ARGS
+
         # An ignored file in a dossier is still in the dossier; listing ignored
         # files costs about half a status more, so only when a rule may reach one.
-        return subprocess.Popen(args + (["--ignored=matching"] if ignored else []), cwd=top, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        return subprocess.Popen(ARGS + (["--ignored=matching"] if ignored else []), cwd=top, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
+    place = where(root)
+    if place is None:
+        return None
+    top, prefix = place
     try:
-        where = subprocess.run(["git", "rev-parse", "--show-toplevel", "--show-prefix"], cwd=root, env=env, capture_output=True, check=True)
-        top_line, prefix = (where.stdout.decode("utf-8", "surrogateescape").split("\n") + ["", ""])[:2]
-        top = Path(top_line)
         ignored = _ignore_rules_may_reach(top, root)
         listing = subprocess.Popen(["git", "ls-files", "-s", "-z", "--full-name"], cwd=top, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         looking = status(ignored)
@@ -536,7 +607,7 @@ def snapshot(root: Path) -> Snapshot | None:
             looking.communicate()
             looking = status(True)
         changed, _ = looking.communicate()
-    except (OSError, subprocess.CalledProcessError):
+    except OSError:
         return None
     if listing.returncode or looking.returncode:
         return None

@@ -11,7 +11,7 @@ from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
 
-from cardctl import dossier_cache, dossiers, layout, seal
+from cardctl import dossier_cache, dossiers, gitrepo, layout, seal
 from cardctl.archive import Archive
 from cardctl.errors import CannotRun, UsageError
 from cardctl.problems import Problem
@@ -125,26 +125,25 @@ def prepare(archive: Archive) -> None:
     seal.sealed(archive)
 
 
-def scope_since(archive: Archive, rev: str, touched: set[str] | None = None) -> set[str] | None:
-    """The dossiers touched since `rev` (commits, staged, unstaged and untracked files).
-
-    None (the whole archive) when anything outside the dossiers changed:
-    settings and schemas bear on every file.
-    """
-    from cardctl import gitrepo
-
-    if gitrepo.repo_root(archive.root) is None:
+def scope_since(archive: Archive, rev: str) -> gitrepo.TouchedSince:
+    """What git finds touched since `rev` (commits, staged, unstaged and untracked files),
+    asked now and answered in the background (see dossiers_touched)."""
+    if gitrepo.where(archive.root) is None:
         raise CannotRun(f"--changed-since needs a git repository; {archive.root} is not in one")
-    scope: set[str] = set()
-    for path in gitrepo.touched_since(archive.root, gitrepo.resolve(archive.root, rev)):
-        if touched is not None:
-            touched.add(path)
+    return gitrepo.TouchedSince(archive.root, gitrepo.resolve(archive.root, rev))
+
+
+def dossiers_touched(archive: Archive, paths: set[str]) -> set[str] | None:
+    """The dossiers holding these paths; None (the whole archive) when anything outside
+    the dossiers changed: settings and schemas bear on every file."""
+    found: set[str] = set()
+    for path in paths:
         parts = path.split("/")
-        if parts[0] == "customers" and len(parts) >= 3:
-            scope.add(parts[1])
+        if parts[0] == "customers" and (len(parts) >= 3 or len(parts) == 2 and (archive.root / path).is_dir()):
+            found.add(parts[1])  # a file in it, or a whole new (untracked) dossier
         elif parts[0] != "catalogue" and not path.startswith("."):
             return None
-    return scope
+    return found
 
 
 def check(archive: Archive, paths: Sequence[str] = (), changed_since: str | None = None, cached: bool = False) -> list[Problem]:
@@ -159,18 +158,27 @@ def check_and(archive: Archive, paths: Sequence[str] = (), changed_since: str | 
     `cached`: reuse the findings of dossiers unchanged since an earlier check
     (in a git work tree; see findings_cache) and keep the new ones.
     """
+    from cardctl import cache
+
     archive.schemas.bulk = True
     scope = scope_of(archive, paths) if paths else None
-    touched: set[str] | None = None
-    if changed_since is not None:
-        touched = set()
-        since = scope_since(archive, changed_since, touched)
-        scope = None if since is None or (paths and scope is None) else (since | (scope or set()))
+    touched = scope_since(archive, changed_since) if changed_since is not None else None
     tree = layout.scan(archive.root, only=set())  # the top level; dossiers are walked by their workers
     problems = list(tree.problems)
     problems += archive.settings_doc.problems + settings_problems(archive)
     problems += archive.schemas.problems
     all_ids = archive.customer_ids()
+    heads = None
+    if touched is not None:
+        # While git still looks at the work tree: what the check needs whatever
+        # it finds, then as many schema gates as git leaves time for.
+        heads = cache.HeadIdentities(archive)
+        for name in ["card", *archive.schemas.kinds]:
+            if touched.ready():
+                break
+            archive.schemas.gate(name)
+        since = dossiers_touched(archive, touched.paths())
+        scope = None if since is None or (paths and scope is None) else (since | (scope or set()))
     ids = [c for c in all_ids if scope is None or c in scope]
     found: list[customers.Identity] = []
     extras: list[Any] = []
@@ -203,11 +211,9 @@ def check_and(archive: Archive, paths: Sequence[str] = (), changed_since: str | 
             found.append(result.identity)
     in_scope = set(ids)
     if scope is not None:
-        from cardctl import cache
-
-        # Cards changed since REV are in scope already; the cache needs git's
-        # view of the others only when the scope came from paths.
-        found += cache.identities(archive, skip=in_scope, fresh=None if touched is None else {p for p in touched if p.endswith("/card.yaml")})
+        # Since REV, every dossier out of scope is as HEAD has it; from paths
+        # alone, git must be asked which cards changed.
+        found += cache.identities(archive, skip=in_scope) if heads is None else heads.others(skip=in_scope)
     cards: dict[str, Card] = {}
 
     def card_of(customer: str) -> Card:
