@@ -119,8 +119,9 @@ class HeadIdentities:
     A dossier whose folder in HEAD is the same git tree as when its card was
     read holds the same card: one `git ls-tree` of customers/ stands for
     10 000 card reads. Made while git still looks at the work tree; `others`
-    then reads only the cards the cache does not hold, and git is asked which
-    of those are tracked.
+    then reads only the cards the cache does not hold (git is asked which of
+    those are tracked) and makes only the identities the duplicate rules can
+    pair with the checked ones.
     """
 
     def __init__(self, archive: Archive) -> None:
@@ -129,23 +130,29 @@ class HeadIdentities:
         self.trees = gitrepo.dossier_trees(*self.place) if self.place is not None else {}
         self.stamp = _stamp()
         self.cached = _load(archive.root / HEAD_FILE, self.stamp) if self.trees else {}
-        self.known: dict[str, customers.Identity] = {}
-        for customer, hit in self.cached.items():  # [tree, *identity]
-            if type(hit) is list and hit and hit[0] == self.trees.get(customer) and (who := _decode(customer, hit[1:])) is not None:
-                self.known[customer] = who
 
-    def others(self, skip: set[str]) -> list[customers.Identity]:
-        """Identities of every readable card but those of `skip`, all unchanged since HEAD."""
-        archive, trees = self.archive, self.trees
-        wanted = [c for c in archive.customer_ids() if c not in skip]
-        misses = [trees[c] for c in wanted if c not in self.known and c in trees]
-        tracked = gitrepo.cards_in(self.place[0], misses) if self.place is not None and misses else {}
-        entries = {c: self.cached[c] for c in wanted if c in self.known}
-        found = []
-        for customer in wanted:
-            if customer in self.known:
-                found.append(self.known[customer])
+    def others(self, skip: set[str], like: list[customers.Identity]) -> list[customers.Identity]:
+        """The identities, among the readable cards outside `skip` (all unchanged since HEAD),
+        that share an id, USCC, phone or name with one of `like`."""
+        archive, trees, cached = self.archive, self.trees, self.cached
+        values = {pair for who in like for pair in who.values}
+        names = {who.name_key for who in like if who.name_key}
+        found: list[customers.Identity] = []
+        entries: dict[str, Any] = {}
+        unread = []
+        for customer in archive.customer_ids():
+            if customer in skip:
                 continue
+            hit = cached.get(customer)  # [tree, name_key, field, value, ...]
+            if type(hit) is not list or len(hit) % 2 or hit[0] != trees.get(customer) or not set(map(type, hit)) <= {str}:
+                unread.append(customer)  # not cached, changed since, or a damaged entry
+                continue
+            entries[customer] = hit
+            if hit[1] in names or any(pair in values for pair in zip(hit[2::2], hit[3::2])):
+                found.append(customers.Identity(customer, tuple(zip(hit[2::2], hit[3::2])), hit[1]))
+        misses = [trees[c] for c in unread if c in trees]
+        tracked = gitrepo.cards_in(self.place[0], misses) if self.place is not None and misses else {}
+        for customer in unread:
             if not (archive.root / "customers" / customer / "card.yaml").is_file():
                 continue
             log = archive.read_log
@@ -157,14 +164,15 @@ class HeadIdentities:
             if not card.doc.ok:
                 continue
             who = customers.identity(card)
-            found.append(who)
+            if who.name_key in names or any(pair in values for pair in who.values):
+                found.append(who)
             # Kept only if the bytes parsed are HEAD's card: not an untracked (ignored)
             # card, which no tree vouches for, nor one edited since git looked.
             if (blob := tracked.get(trees.get(customer, ""))) is not None and read.get(f"customers/{customer}/card.yaml") == blob:
                 entries[customer] = [trees[customer], *_encode(who)]
-        if trees and entries != self.cached:
+        if trees and entries != cached:
             _store(archive.root, HEAD_FILE, self.stamp, entries)
-        return found
+        return sorted(found)
 
 
 def save(root: Path, rel: str, data: bytes) -> None:

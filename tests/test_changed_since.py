@@ -17,6 +17,7 @@ import pytest
 from cardctl import cache
 from cardctl.archive import Archive
 from cardctl.cli.entry import _folder_for_changed_since
+from cardctl.rules.customers import Identity
 from conftest import copy_base, git, make_repo, write_tree
 
 CARDCTL = str(Path(sys.executable).parent / "cardctl")
@@ -183,7 +184,8 @@ def test_a_card_read_after_it_changed_is_not_kept(repo: Path) -> None:
     heads = cache.HeadIdentities(Archive(repo))
     card = repo / "customers/KH0004/card.yaml"
     card.write_text(_card("KH0004", "别的客户", '"0571-55550000"'), encoding="utf-8")
-    found = {who.customer: who for who in heads.others(skip=set())}
+    like = [Identity("KH0099", (("phone", "57155550000"),), "")]
+    found = {who.customer: who for who in heads.others(skip=set(), like=like)}
     assert found["KH0004"].get("phone") == "57155550000"
     stored = json.loads((repo / cache.HEAD_FILE).read_text(encoding="utf-8"))["entries"]
     assert "KH0004" not in stored and "KH0003" in stored
@@ -203,3 +205,29 @@ def test_a_broken_or_foreign_cache_is_ignored(repo: Path, junk: str) -> None:
     (repo / cache.HEAD_FILE).write_text(forged, encoding="utf-8")
     again = installed("validate", "--changed-since", "HEAD", cwd=repo)
     assert (again.returncode, again.stdout, again.stderr) == (expected.returncode, expected.stdout, expected.stderr)
+
+
+# --- the head start itself ---------------------------------------------------------------------
+
+
+def test_a_head_start_is_taken_only_for_its_own_work_tree(tmp_path: Path) -> None:
+    from cardctl import gitstatus
+
+    here = make_repo(copy_base(tmp_path / "here"))
+    there = make_repo(copy_base(tmp_path / "there"))
+    gitstatus.begin(str(here / "customers"))
+    early = gitstatus._early
+    assert early is not None
+    assert gitstatus.take(there) is None  # another work tree: stopped, not used
+    assert early.status.poll() is not None and gitstatus._early is None
+    gitstatus.begin(str(here / "customers"))
+    taken = gitstatus.take(here)
+    assert taken is not None and taken.communicate()[0] == b""  # a clean tree
+    assert gitstatus.take(here) is None  # used once
+
+
+def test_outside_git_the_head_start_is_dropped_and_the_error_is_cardctls(tmp_path: Path) -> None:
+    arc = copy_base(tmp_path / "plain")
+    result = installed("validate", "--changed-since", "HEAD", cwd=arc)
+    assert result.returncode == 3
+    assert result.stderr.startswith("cardctl: error: --changed-since needs a git repository") and result.stderr.count("\n") == 1
