@@ -67,11 +67,26 @@ def _encode(who: customers.Identity) -> list[str]:
     return [who.name_key, *(x for pair in who.values for x in pair)]
 
 
-def _decode(customer: str, flat: Any) -> customers.Identity | None:
-    """The identity of an `_encode`d entry; None for one of the wrong shape (a foreign or damaged cache)."""
-    if type(flat) is not list or len(flat) % 2 != 1 or not set(map(type, flat)) <= {str}:
-        return None
+def _sound(flat: Any) -> bool:
+    """Whether a cache entry has the shape `_encode` gives (a foreign or damaged cache may not)."""
+    return type(flat) is list and len(flat) % 2 == 1 and set(map(type, flat)) <= {str}
+
+
+def _decode(customer: str, flat: list[str]) -> customers.Identity:
     return customers.Identity(customer, tuple(zip(flat[1::2], flat[2::2])), flat[0])
+
+
+def _read(archive: Archive, customer: str) -> tuple[customers.Identity, str | None] | None:
+    """The identity on a readable card, with git's id of the very bytes parsed; None if there is none."""
+    if not (archive.root / "customers" / customer / "card.yaml").is_file():
+        return None
+    log = archive.read_log
+    archive.read_log = read = {}
+    try:
+        card = archive.card(customer)
+    finally:
+        archive.read_log = log
+    return (customers.identity(card), read.get(f"customers/{customer}/card.yaml")) if card.doc.ok else None
 
 
 def _store(root: Path, rel: str, stamp: str, entries: dict[str, Any]) -> None:
@@ -81,7 +96,7 @@ def _store(root: Path, rel: str, stamp: str, entries: dict[str, Any]) -> None:
 def identities(archive: Archive, skip: set[str]) -> list[customers.Identity]:
     """Identities of every readable card except those of `skip` (git is asked which cards changed)."""
     root = archive.root
-    blobs = gitrepo.card_blobs(root) if gitrepo.repo_root(root) is not None else {}
+    blobs = gitrepo.card_blobs(root)
     fresh = gitrepo.changed_cards(root) if blobs else set()
     stamp = _stamp()
     cached = _load(root / FILE, stamp) if blobs else {}
@@ -93,16 +108,13 @@ def identities(archive: Archive, skip: set[str]) -> list[customers.Identity]:
         card_path = f"customers/{customer}/card.yaml"
         blob = blobs.get(card_path)
         key = f"{blob}:{customer}" if blob and card_path not in fresh else None
-        if key and key in cached and (hit := _decode(customer, cached[key])) is not None:
-            found.append(hit)
+        if key and _sound(cached.get(key)):
+            found.append(_decode(customer, cached[key]))
             entries[key] = cached[key]
             continue
-        if not (root / card_path).is_file():
+        if (read := _read(archive, customer)) is None:
             continue
-        card = archive.card(customer)
-        if not card.doc.ok:
-            continue
-        who = customers.identity(card)
+        who = read[0]
         found.append(who)
         if key:
             entries[key] = _encode(who)
@@ -143,32 +155,24 @@ class HeadIdentities:
         for customer in archive.customer_ids():
             if customer in skip:
                 continue
-            hit = cached.get(customer)  # [tree, name_key, field, value, ...]
-            if type(hit) is not list or len(hit) % 2 or hit[0] != trees.get(customer) or not set(map(type, hit)) <= {str}:
+            hit = cached.get(customer)  # [tree, *_encode(identity)]
+            if type(hit) is not list or not hit or hit[0] != trees.get(customer) or not _sound(flat := hit[1:]):
                 unread.append(customer)  # not cached, changed since, or a damaged entry
                 continue
             entries[customer] = hit
-            if hit[1] in names or any(pair in values for pair in zip(hit[2::2], hit[3::2])):
-                found.append(customers.Identity(customer, tuple(zip(hit[2::2], hit[3::2])), hit[1]))
+            if flat[0] in names or any(pair in values for pair in zip(flat[1::2], flat[2::2])):
+                found.append(_decode(customer, flat))
         misses = [trees[c] for c in unread if c in trees]
         tracked = gitrepo.cards_in(self.place[0], misses) if self.place is not None and misses else {}
         for customer in unread:
-            if not (archive.root / "customers" / customer / "card.yaml").is_file():
+            if (read := _read(archive, customer)) is None:
                 continue
-            log = archive.read_log
-            archive.read_log = read = {}
-            try:
-                card = archive.card(customer)
-            finally:
-                archive.read_log = log
-            if not card.doc.ok:
-                continue
-            who = customers.identity(card)
+            who, parsed = read
             if who.name_key in names or any(pair in values for pair in who.values):
                 found.append(who)
             # Kept only if the bytes parsed are HEAD's card: not an untracked (ignored)
             # card, which no tree vouches for, nor one edited since git looked.
-            if (blob := tracked.get(trees.get(customer, ""))) is not None and read.get(f"customers/{customer}/card.yaml") == blob:
+            if (blob := tracked.get(trees.get(customer, ""))) is not None and parsed == blob:
                 entries[customer] = [trees[customer], *_encode(who)]
         if trees and entries != cached:
             _store(archive.root, HEAD_FILE, self.stamp, entries)

@@ -310,8 +310,7 @@ def changed_files(root: Path, base: str, target: str | None) -> list[tuple[str, 
     except OSError as exc:
         raise CannotRun(f"cannot run git: {exc}") from exc
     for proc, _, err in outputs:
-        if proc.returncode:
-            raise CannotRun(f"git failed: {err.decode('utf-8', 'replace').strip().splitlines()[-1] if err.strip() else proc.returncode}")
+        _check(proc, err)
     parts = outputs[0][1].decode("utf-8", "surrogateescape").split("\0")
     changes: list[tuple[str, str, str | None]] = []
     i = 0
@@ -331,6 +330,12 @@ def changed_files(root: Path, base: str, target: str | None) -> list[tuple[str, 
         return None if p is None else os.path.relpath(top / p, root)
 
     return [(s, rel(p) or "", rel(o)) for s, p, o in changes if not (rel(p) or "").startswith("..")]
+
+
+def _check(proc: Any, err: bytes) -> None:
+    """A finished git command's failure as one line: the last line git wrote, or its exit code."""
+    if proc.returncode:
+        raise CannotRun(f"git failed: {err.decode('utf-8', 'replace').strip().splitlines()[-1] if err.strip() else proc.returncode}")
 
 
 class TouchedSince:
@@ -373,8 +378,7 @@ class TouchedSince:
     def paths(self) -> set[str]:
         outputs = [proc.communicate() for proc in self.running]
         for proc, (_, err) in zip(self.running, outputs):
-            if proc.returncode:
-                raise CannotRun(f"git failed: {err.decode('utf-8', 'replace').strip().splitlines()[-1] if err.strip() else proc.returncode}")
+            _check(proc, err)
         status = outputs[0][0].decode("utf-8", "surrogateescape").split("\0")
         paths = [e[3:] for e in status if len(e) > 3]
         for out, _ in outputs[1:]:
@@ -479,11 +483,10 @@ def card_blobs(root: Path) -> dict[str, str]:
     """
     import subprocess
 
-    top = repo_root(root)
-    if top is None:
+    place = where(root)
+    if place is None:
         return {}
-    prefix = os.path.relpath(Path(os.path.abspath(root)) / "customers", top).replace(os.sep, "/") + "/"
-    prefix = "" if prefix.startswith("../") else prefix
+    top, prefix = place[0], place[1] + "customers/"
     listed = subprocess.run(["git", "ls-files", "-s", "-z", "--full-name"], cwd=top, capture_output=True).stdout
     # The pattern starts with a literal tab, so the search skips ahead quickly;
     # the entry's "mode blob stage" lies just before it.
@@ -519,6 +522,7 @@ class Snapshot:
     prefix: str  # the archive's folder inside the repository ("" at the top)
     dirty: set[str]
     all_dirty: bool
+    catalogue_dirty: set[str] = field(default_factory=set)  # changed catalogue files; {"*"}: all of them
 
     def entries(self, customer: str) -> bytes:
         """The index entries of one dossier ("mode blob stage\tpath\0" ...), b"" if none."""
@@ -570,8 +574,6 @@ class Snapshot:
             if rel not in self.catalogue_dirty:
                 pages[rel] = meta.split(" ")[1]
         return pages
-
-    catalogue_dirty: set[str] = field(default_factory=set)  # changed catalogue files; {"*"}: all of them
 
 
 def snapshot(root: Path) -> Snapshot | None:
