@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from cardctl import render
-from cardctl.cli.common import ProblemFormat, TextJson, err, out, state
+from cardctl.cli.common import YEARS, ProblemFormat, TextJson, err, out, state
 from cardctl.problems import has_errors
 
 
@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
     @app.command("close")
     def close_command(
         ctx: typer.Context,
-        year: Annotated[int, typer.Argument(help="The year to close, after it has ended.")],
+        year: Annotated[int, typer.Argument(**YEARS, help="The year to close, after it has ended.")],
         by: Annotated[Optional[str], typer.Option("--by", metavar="NAME", help="Compiler (立卷人); default: custodian of cardctl.yaml.")] = None,
         checker: Annotated[Optional[str], typer.Option("--checker", metavar="NAME", help="Checker (检查人), another person than the compiler.")] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the whole plan (volumes, items, codes); write nothing.")] = False,
@@ -77,7 +77,7 @@ def register(app: typer.Typer) -> None:
     @app.command("verify")
     def verify_command(
         ctx: typer.Context,
-        year: Annotated[Optional[int], typer.Option("--year", help="Only this closed year.")] = None,
+        year: Annotated[Optional[int], typer.Option("--year", **YEARS, help="Only this closed year.")] = None,
         fmt: Annotated[ProblemFormat, typer.Option("--format", help="text, json or github.")] = ProblemFormat.text,
     ) -> int:
         """Fixity check of closed years: manifests, seal digests, and the tree of tag close/YEAR."""

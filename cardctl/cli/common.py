@@ -66,6 +66,9 @@ def warn_problems(found: list[Problem]) -> None:
         err(render.problem_line(p))
 
 
+# Years as dates know them: parse_date refuses dates before 1000, and YYYY has four digits.
+YEARS = {"min": 1000, "max": 9999}
+
 CommitFlag = typer.Option("--commit/--no-commit", help="Commit exactly the files written (default: the archive's auto_commit).")
 
 
