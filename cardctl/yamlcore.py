@@ -25,7 +25,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
 __all__ = ["MarkedYAMLError", "YAMLError", "ReaderError", "MappingNode", "SequenceNode", "ScalarNode", "Node",
-           "load", "compose", "events"]
+           "load", "compose", "events", "plain_tag"]
 
 
 class CoreLoader(yaml.CSafeLoader):  # type: ignore[misc,name-defined]
@@ -36,16 +36,20 @@ _STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.o
 _FIRST: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
 
 
+def plain_tag(value: str) -> str:
+    """The tag YAML 1.2 core gives `value` written as a plain scalar: str, int, float, bool or null."""
+    if value == "":
+        return "tag:yaml.org,2002:null"
+    for tag, pattern in _FIRST.get(value[0], ()):
+        if pattern.match(value):
+            return tag
+    return _STR
+
+
 def _resolve(self: Any, kind: type, value: Any, implicit: Any) -> str:
     """YAML 1.2 core resolution, looked up by first character (PyYAML's is slower and 1.1)."""
     if kind is ScalarNode:
-        if implicit[0]:
-            if value == "":
-                return "tag:yaml.org,2002:null"
-            for tag, pattern in _FIRST.get(value[0], ()):
-                if pattern.match(value):
-                    return tag
-        return _STR
+        return plain_tag(value) if implicit[0] else _STR
     return _SEQ if kind is SequenceNode else _MAP
 
 

@@ -510,11 +510,32 @@ def dump_new(data: dict[str, Any]) -> str:
     return dump_rt(yaml, _plain_dates(data))
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
 class _GeneratedDumper(yaml.CSafeDumper):  # type: ignore[misc,name-defined]
-    """libyaml's emitter for files cardctl generates in bulk (volumes, seals)."""
+    """libyaml's emitter for files cardctl generates in bulk (volumes, seals).
+
+    PyYAML decides by YAML 1.1 which strings need quotes, so it would write
+    the text `1e3` or `0o17` plain, and YAML 1.2 (cardctl, ruamel.yaml) would
+    read a number back. A string either version would read as something else
+    is quoted.
+    """
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        tag = super().resolve(kind, value, implicit)
+        if tag == _STR_TAG and kind is yamlcore.ScalarNode and implicit[0]:
+            return yamlcore.plain_tag(value)
+        return tag
 
 
-_GeneratedDumper.add_representer(Decimal, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:float", format(value, "f")))
+def _represent_generated_decimal(dumper: _GeneratedDumper, value: Decimal) -> Any:
+    # `100` is an int to YAML: tagging it float would write `!!float 100`, and tags are refused in the archive.
+    text = format(value, "f")
+    return dumper.represent_scalar(yamlcore.plain_tag(text), text)
+
+
+_GeneratedDumper.add_representer(Decimal, _represent_generated_decimal)
 
 
 def dump_generated(data: dict[str, Any]) -> str:

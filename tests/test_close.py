@@ -201,3 +201,15 @@ def test_ci_examples_validate_and_close() -> None:
 def test_cardctl_cache_does_not_block_a_close(small: Path, cli) -> None:
     write_tree(small, {".cardctl/cache/identities.json": "{}"})  # no .gitignore in this archive
     assert cli("close", "2024", *CHECKER, cwd=small).code == 0
+
+
+def test_texts_that_look_like_numbers_stay_text_in_volumes(small: Path, cli) -> None:
+    """PyYAML quotes by YAML 1.1, so `1e3` and `0o17` were written plain and read back by 1.2 as numbers."""
+    write_tree(small, {"customers/KH0001/credit/2024/2024-06-01-credit-approval-a003.yaml": "id: 2024-06-01-credit-approval-a003\n"
+                       "kind: credit-approval\ndate: 2024-06-01\ntitle: '1e3'\ndoc_no: '0o17'\nauthor: 王芳\nlimit: 300000.00\ngrade: A\napproved_by: 赵\n"})
+    git(small, "add", "-A")
+    git(small, "commit", "-qm", "a record titled 1e3")
+    assert cli("close", "2024", *CHECKER, cwd=small).code == 0
+    volume = (small / "customers/KH0001/credit/2024/VOLUME-D30.yaml").read_text(encoding="utf-8")
+    assert "'1e3'" in volume and "'0o17'" in volume and "!!" not in volume
+    assert cli("validate", cwd=small).code == 0 and cli("verify", cwd=small).code == 0

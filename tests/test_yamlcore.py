@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import SafeConstructor
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cardctl import yamlcore
+from cardctl.yamlio import dump_generated
 from conftest import CORPUS, EXAMPLE
 
 
@@ -72,3 +75,23 @@ def test_same_document_as_ruamel(path: Path) -> None:
 def test_core_schema_scalars(text: str, value: object) -> None:
     assert yamlcore.load(text)[0] == {"a": value}
     assert repr(yamlcore.load(text)[0]) == repr(RUAMEL.load(text))
+
+
+
+SCALAR_TEXTS = ["1e3", "0o17", "0x1F", ".5", "+1", "1_000", "yes", "no", "010", "Null", "~", "", "TRUE", "-.inf", ".NaN",
+                "2025-01-01", "1:20", "0b101", "on", "12.50", "7"]
+
+
+@pytest.mark.parametrize("text", SCALAR_TEXTS)
+def test_generated_files_read_back_as_written(text: str) -> None:
+    """dump_generated (volumes, seals) quotes every string that YAML 1.1 or 1.2 would read as something else."""
+    data = {"text": text, "list": [text], "amount": Decimal("100"), "price": Decimal("12.50")}
+    out = dump_generated(data)
+    assert "!!" not in out and yamlcore.load(out)[0] == data
+    assert YAML(typ="safe", pure=True).load(out)["text"] == text  # ruamel reads it the same
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("0123456789eE.+-_oxabnulrtf~: "), max_size=8))
+def test_generated_text_of_number_like_characters_round_trips(value: str) -> None:
+    assert yamlcore.load(dump_generated({"v": value}))[0] == {"v": value}
