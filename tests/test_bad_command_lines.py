@@ -117,6 +117,10 @@ CASES = [
     case("validate-path-outside", "validate {tmp}", 2, "is not inside the archive"),
     case("validate-bad-revision", ("validate", "--changed-since", "HEAD; touch {tmp}/pwned"), 2, "unknown revision 'HEAD; touch {tmp}/pwned'"),
     case("command-unknown", "nosuchcommand", 2, "No such command 'nosuchcommand'"),
+    case("option-without-value", "report due --as-of", 2, "Option '--as-of' requires an argument. (see 'cardctl report due --help')"),
+    case("option-without-value-after-archive", "-C . validate --changed-since", 2, "requires an argument. (see 'cardctl validate --help')"),
+    case("root-option-without-value", "-C", 2, "Option '-C' requires an argument. (see 'cardctl --help')"),
+    case("flag-with-value", "close 2024 --dry-run=yes", 2, "Option '--dry-run' does not take a value. (see 'cardctl close --help')"),
     # where the archive is
     case("archive-not-an-archive", "-C {tmp} validate", 3, "no archive found: no cardctl.yaml in {tmp}"),
     case("archive-no-such-folder", "-C {tmp}/missing validate", 2, "no such folder: {tmp}/missing"),

@@ -69,6 +69,29 @@ def _command() -> typer.core.TyperGroup:
     return typer.main.get_command(app)  # type: ignore[return-value]
 
 
+def _command_path(argv: list[str] | None) -> str:
+    """`cardctl report due` for the words of `argv` that name commands; for errors raised without a context.
+
+    The parser says "Option '--as-of' requires an argument." without telling
+    which command it was parsing; every other usage error names the command.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    command: typer.core.TyperGroup | object = _command()
+    path, i = ["cardctl"], 0
+    while isinstance(command, typer.core.TyperGroup) and i < len(args):
+        word = args[i]
+        if word in ("-C", "--archive"):
+            i += 2
+        elif word.startswith("-"):
+            i += 1
+        elif word in command.commands:
+            command, i = command.commands[word], i + 1
+            path.append(word)
+        else:
+            break
+    return " ".join(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit code."""
     try:
@@ -86,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(exc.ctx.get_help() if exc.ctx is not None else "")
         return 0
     except click_exceptions.UsageError as exc:
-        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        hint = f" (see '{exc.ctx.command_path if exc.ctx is not None else _command_path(argv)} --help')"
         message = " ".join(exc.format_message().split()).replace("Value error, ", "")  # typer's validation wording
         err(f"cardctl: error: {message}{hint}")
         return 2
