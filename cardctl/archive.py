@@ -15,7 +15,7 @@ from cardctl.model import Card, Record
 from cardctl.problems import has_errors
 from cardctl.schemas import SchemaSet
 from cardctl.settings import Settings, from_data
-from cardctl.yamlio import MAX_BYTES, Document, read_document, too_large
+from cardctl.yamlio import Document, max_bytes, read_document, too_large
 
 
 class Archive:
@@ -37,9 +37,9 @@ class Archive:
             with open(os.path.join(self._root, rel), "rb") as handle:
                 # Never more than the limit in memory; and ask for no more than the
                 # file holds (a 5 MB read buffer per file costs an mmap each time).
-                size = os.fstat(handle.fileno()).st_size
-                raw = handle.read(min(size, MAX_BYTES) + 1)
-                if len(raw) > MAX_BYTES:
+                size, limit = os.fstat(handle.fileno()).st_size, max_bytes(rel)
+                raw = handle.read(min(size, limit) + 1)
+                if len(raw) > limit:
                     return too_large(rel, max(size, len(raw)))
         except OSError as exc:
             return read_document_error(rel, exc)

@@ -14,11 +14,13 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from cardctl import catalogue, closeout, gitrepo, layout, seal
 from cardctl.archive import Archive
 from cardctl.errors import CannotRun, UsageError, Unfit
 from cardctl.locate import SETTINGS_FILE
+from cardctl.model import as_dict, as_list
 from cardctl.problems import Problem, has_errors
 from cardctl.rules import DossierView
 from cardctl.writes import WritePlan
@@ -161,7 +163,7 @@ def close(
         volumes_plan.undo()
         raise
     written = sorted(files) + [SETTINGS_FILE] + refreshed
-    result = _finish(archive, year, commit=commit, sign=sign, written=written, fresh=True)
+    result = _finish(archive, year, commit=commit, sign=sign, written=written, fresh=sealed)
     result.volumes = volumes
     result.state = "closed"
     return result
@@ -183,17 +185,22 @@ def _refresh_catalogue(archive: Archive) -> list[str]:
     return plan.touched
 
 
-def _finish(archive: Archive, year: int, *, commit: bool, sign: bool, written: list[str] | None = None, fresh: bool = False) -> CloseResult:
+def _read_seal(archive: Archive, year: int) -> dict[str, Any] | None:
+    doc = archive.read(seal.seal_path(year))
+    return as_dict(doc.data) if doc.ok and isinstance(doc.data, dict) else None
+
+
+def _finish(archive: Archive, year: int, *, commit: bool, sign: bool, written: list[str] | None = None,
+            fresh: dict[str, Any] | None = None) -> CloseResult:
     """Commit and tag what a close wrote, if not yet done (an interrupted close); then verify.
 
-    A fresh close has just computed every digest from the files it wrote, so
-    the full verification is left to a rerun and to `cardctl verify`.
+    A fresh close passes the seal it has just written, every digest computed
+    from the files it wrote, so the full verification is left to a rerun and
+    to `cardctl verify`.
     """
     written = list(written or [])
-    digest = ""
-    sealed = archive.read(seal.seal_path(year))
-    if sealed.ok:
-        digest = str(sealed.data.get("digest", ""))
+    sealed = fresh if fresh is not None else _read_seal(archive, year)
+    digest = str(sealed.get("digest", "")) if sealed is not None else ""
     commit_id = None
     tag = seal.TAG.format(year=year)
     if commit and gitrepo.repo_root(archive.root) is not None:
@@ -201,16 +208,20 @@ def _finish(archive: Archive, year: int, *, commit: bool, sign: bool, written: l
         if pending and not written:  # finishing an interrupted close: its catalogue too
             written += _refresh_catalogue(archive)
             pending = [p for p in gitrepo.dirty_paths(archive.root) if any(fnmatch.fnmatch(p, pat) for pat in own_outputs(year))]
+        if (pending or not gitrepo.tag_exists(archive.root, tag)) and sealed is None:
+            # Never a commit or tag that records no digest: the seal is what they vouch for.
+            problems = archive.read(seal.seal_path(year)).problems
+            raise Refused(f"cannot finish the close of {year}: {seal.seal_path(year)} cannot be read", problems)
         if pending:
-            volumes = len(sealed.data.get("volumes", [])) if sealed.ok else 0
+            volumes = len(as_list(sealed.get("volumes")))
             # The work tree held nothing else (checked before writing): commit
             # the close's outputs by pattern, not thousands of paths one by one.
             patterns = [pat for pat in own_outputs(year) if any(fnmatch.fnmatch(p, pat) for p in pending)]
             commit_id = gitrepo.commit_patterns(archive.root, patterns, f"close {year}: {volumes} volumes sealed\n\nseal digest: sha256:{digest}")
         if not gitrepo.tag_exists(archive.root, tag):
-            items = sealed.data.get("items", 0) if sealed.ok else 0
+            items = sealed.get("items", 0)
             gitrepo.create_tag(archive.root, tag, f"close {year}: {items} items sealed\n\nseal digest: sha256:{digest}\n", sign=sign)
-    if fresh:
+    if fresh is not None:
         problems: list[Problem] = []
     else:
         problems = seal.verify(archive, [year]) if commit else seal.check(archive, layout.scan(archive.root), [year])

@@ -36,11 +36,15 @@ _STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.o
 _FIRST: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
 
 
-def plain_tag(value: str) -> str:
-    """The tag YAML 1.2 core gives `value` written as a plain scalar: str, int, float, bool or null."""
+def plain_tag(value: str, *, or_yaml11: bool = False) -> str:
+    """The tag YAML 1.2 core gives `value` written as a plain scalar: str, int, float, bool or null.
+
+    `or_yaml11`: the first of 1.2's and 1.1's (PyYAML's) that is not str, for
+    writing: such a string needs quotes for readers of either version.
+    """
     if value == "":
         return "tag:yaml.org,2002:null"
-    for tag, pattern in _FIRST.get(value[0], ()):
+    for tag, pattern in (_FIRST_EITHER if or_yaml11 else _FIRST).get(value[0], ()):
         if pattern.match(value):
             return tag
     return _STR
@@ -69,6 +73,9 @@ for _tag, _pattern, _first in (
 ):
     for _char in _first:
         _FIRST.setdefault(_char, []).append((f"tag:yaml.org,2002:{_tag}", re.compile(_pattern)))
+_FIRST_EITHER: dict[str, list[tuple[str, re.Pattern[str]]]] = {char: list(rules) for char, rules in _FIRST.items()}
+for _char, _rules in yaml.resolver.Resolver.yaml_implicit_resolvers.items():
+    _FIRST_EITHER.setdefault(_char, []).extend(_rules)
 
 
 def _int(text: str) -> int:

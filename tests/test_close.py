@@ -213,3 +213,24 @@ def test_texts_that_look_like_numbers_stay_text_in_volumes(small: Path, cli) -> 
     volume = (small / "customers/KH0001/credit/2024/VOLUME-D30.yaml").read_text(encoding="utf-8")
     assert "'1e3'" in volume and "'0o17'" in volume and "!!" not in volume
     assert cli("validate", cwd=small).code == 0 and cli("verify", cwd=small).code == 0
+
+
+def test_an_unreadable_seal_is_never_committed_or_tagged(small: Path, cli) -> None:
+    """Finishing a close commits and tags the seal's digest; with no readable seal there is none to vouch for."""
+    assert cli("close", "2024", *CHECKER, "--no-commit", cwd=small).code == 0
+    (small / "seals/2024.yaml").write_text("year: [2024\n", encoding="utf-8")
+    head = git(small, "rev-parse", "HEAD")
+    result = cli("close", "2024", *CHECKER, cwd=small)
+    assert result.code == 1
+    assert "cardctl: error: cannot finish the close of 2024: seals/2024.yaml cannot be read" in result.err
+    assert "seals/2024.yaml:1:" in result.out + result.err
+    assert git(small, "rev-parse", "HEAD") == head and "close/2024" not in git(small, "tag")
+
+
+def test_commit_and_tag_name_the_seal_digest(small: Path, cli) -> None:
+    assert cli("close", "2024", *CHECKER, cwd=small).code == 0
+    digest = read_document((small / "seals/2024.yaml").read_bytes(), "seals/2024.yaml").data["digest"]
+    assert re.fullmatch(r"[0-9a-f]{64}", digest)
+    assert f"seal digest: sha256:{digest}" in git(small, "log", "-1", "--format=%B")
+    assert git(small, "log", "-1", "--format=%s").strip() == "close 2024: 2 volumes sealed"
+    assert f"close 2024: 3 items sealed\n\nseal digest: sha256:{digest}" in git(small, "tag", "-l", "--format=%(contents)", "close/2024")

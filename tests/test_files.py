@@ -10,6 +10,7 @@ import pytest
 from cardctl.archive import Archive
 from cardctl.problems import Problem
 from cardctl.yamlio import Locator, RoundTrip, atomic_write, read_document
+from conftest import write_tree
 
 
 def findings(raw: bytes) -> list[tuple[int, int, str]]:
@@ -67,6 +68,19 @@ def test_billion_laughs_is_rejected_before_expansion() -> None:
 def test_huge_file_is_refused_without_parsing() -> None:
     doc = read_document(b"a: " + b"x" * (6 * 1024 * 1024) + b"\n", "f.yaml")
     assert [p.code for p in doc.problems] == ["F112"]
+
+
+@pytest.mark.parametrize("path", ["seals/2024.yaml", "customers/KH0001/transactions/2024/VOLUME-D30.yaml"])
+def test_files_a_close_writes_may_outgrow_a_record(tmp_path: Path, path: str) -> None:
+    """A seal lists every volume of its year: 8 MB for 10 000 customers, past the 5 MB of a record."""
+    entry = b"- path: customers/KH00001/basic/2016/VOLUME-D10.yaml\n  digest: " + b"0" * 64 + b"\n"
+    big = b"year: 2024\nvolumes:\n" + entry * (6 * 1024 * 1024 // len(entry))
+    write_tree(tmp_path, {path: big, "customers/KH0001/basic/2024/2024-01-02-visit-big1.yaml": big})
+    assert len(big) > 6 * 1024 * 1024
+    seal = Archive(tmp_path).read(path)
+    assert seal.ok and len(seal.data["volumes"]) == big.count(b"- path:")
+    record = Archive(tmp_path).read("customers/KH0001/basic/2024/2024-01-02-visit-big1.yaml")
+    assert [p.message for p in record.problems] == [f"file is {len(big)} bytes; archive files are at most 5242880 bytes"]
 
 
 def test_unreadable_file_is_a_finding(tmp_path: Path) -> None:
