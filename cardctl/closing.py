@@ -50,11 +50,17 @@ class CloseResult:
 def own_outputs(year: int) -> list[str]:
     """Paths a close of `year` writes: a rerun may find them already there.
 
-    Also the patterns its commit stages, so they name the catalogue's files,
-    not everything in catalogue/ (a temporary file a killed write left there
-    must never be committed).
+    Also what its commit stages, so they name the catalogue's files, not
+    everything in catalogue/ (a temporary file a killed write left there must
+    never be committed).
     """
     return [f"customers/*/*/{year}/VOLUME-*", seal.seal_path(year), "catalogue/register.csv", "catalogue/*.md", SETTINGS_FILE]
+
+
+def _own_pending(archive: Archive, year: int) -> list[str]:
+    """This close's outputs that git has not committed yet; never a temporary file."""
+    return [p for p in gitrepo.dirty_paths(archive.root)
+            if any(fnmatch.fnmatch(p, pat) for pat in own_outputs(year)) and not os.path.basename(p).startswith(TEMP_PREFIX)]
 
 
 def _foreign_changes(archive: Archive, year: int) -> list[str]:
@@ -204,20 +210,18 @@ def _finish(archive: Archive, year: int, *, commit: bool, sign: bool, written: l
     commit_id = None
     tag = seal.TAG.format(year=year)
     if commit and gitrepo.repo_root(archive.root) is not None:
-        pending = [p for p in gitrepo.dirty_paths(archive.root) if any(fnmatch.fnmatch(p, pat) for pat in own_outputs(year))]
+        pending = _own_pending(archive, year)
         if pending and not written:  # finishing an interrupted close: its catalogue too
             written += _refresh_catalogue(archive)
-            pending = [p for p in gitrepo.dirty_paths(archive.root) if any(fnmatch.fnmatch(p, pat) for pat in own_outputs(year))]
+            pending = _own_pending(archive, year)
         if (pending or not gitrepo.tag_exists(archive.root, tag)) and sealed is None:
             # Never a commit or tag that records no digest: the seal is what they vouch for.
             problems = archive.read(seal.seal_path(year)).problems
             raise Refused(f"cannot finish the close of {year}: {seal.seal_path(year)} cannot be read", problems)
         if pending:
             volumes = len(as_list(sealed.get("volumes")))
-            # The work tree held nothing else (checked before writing): commit
-            # the close's outputs by pattern, not thousands of paths one by one.
-            patterns = [pat for pat in own_outputs(year) if any(fnmatch.fnmatch(p, pat) for p in pending)]
-            commit_id = gitrepo.commit_patterns(archive.root, patterns, f"close {year}: {volumes} volumes sealed\n\nseal digest: sha256:{digest}")
+            # The work tree held nothing else (checked before writing).
+            commit_id = gitrepo.commit_all_of(archive.root, pending, f"close {year}: {volumes} volumes sealed\n\nseal digest: sha256:{digest}")
         if not gitrepo.tag_exists(archive.root, tag):
             items = sealed.get("items", 0)
             gitrepo.create_tag(archive.root, tag, f"close {year}: {items} items sealed\n\nseal digest: sha256:{digest}\n", sign=sign)

@@ -80,19 +80,30 @@ def _with_lock_retry(action: Any) -> Any:
             time.sleep(0.05 + random.random() * 0.2)
 
 
-def commit_patterns(root: Path, patterns: Sequence[str], message: str) -> str:
-    """Stage what matches the glob `patterns` (relative to `root`) and commit the index.
+def commit_all_of(root: Path, paths: Sequence[str], message: str) -> str:
+    """Stage `paths` (relative to `root`; gone ones are removed) and commit the index.
 
-    For a close, whose work tree was checked to hold nothing but its own
-    outputs: one pattern per kind of output instead of a path per file.
+    For a close, whose work tree was checked to hold nothing but its own tens
+    of thousands of outputs: `git add` would match every path given against
+    every entry of the index, so the paths go to `update-index` one per line.
     """
+    import subprocess
+
     git = _git()
     repo = _repo(root)
     top = Path(repo.working_tree_dir)
-    specs = [f":(glob){os.path.relpath(root, top)}/{p}" if os.path.relpath(root, top) != "." else f":(glob){p}" for p in patterns]
+    listed = "".join(os.path.relpath(root / p, top) + "\0" for p in paths).encode("utf-8", "surrogateescape")
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:  # as _with_lock_retry, for a command fed on stdin
+        staged = subprocess.run(["git", "update-index", "--add", "--remove", "-z", "--stdin"], cwd=top, input=listed, capture_output=True)
+        if not staged.returncode or b"index.lock" not in staged.stderr or time.monotonic() > deadline:
+            break
+        time.sleep(0.05 + random.random() * 0.2)
     try:
-        _with_lock_retry(lambda: repo.git.add("-A", "--", *specs))
+        _check(staged, staged.stderr)
         _with_lock_retry(lambda: repo.git.commit("-q", "-m", message))
+    except CannotRun as exc:
+        raise CannotRun(f"git commit failed: {exc}") from exc
     except git.GitCommandError as exc:
         raise CannotRun(f"git commit failed: {' '.join(str(exc.stderr or exc).split())}") from exc
     return str(repo.head.commit.hexsha)
@@ -196,25 +207,32 @@ def repo_root(root: Path) -> Path | None:
 
 
 def dirty_paths(root: Path) -> list[str]:
-    """Changed, staged or untracked (not ignored) paths, relative to `root` (the archive)."""
-    repo = _repo(root)
-    if repo is None or repo.working_tree_dir is None:
+    """Changed, staged or untracked (not ignored) paths, relative to `root` (the archive).
+
+    One status without a pathspec and with untracked folders shown as folders
+    is what git's untracked cache speeds up; a pathspec or
+    --untracked-files=all bypasses it (1.5 s against 5 s on 300 000 files).
+    The few untracked folders are then listed file by file.
+    """
+    import subprocess
+
+    from cardctl.gitstatus import ARGS
+
+    place = where(root)
+    if place is None:
         return []
-    top = Path(repo.working_tree_dir)
-    out = repo.git.status("--porcelain=v1", "-z", "--untracked-files=all", "--", str(root))
-    paths = []
-    parts = out.split("\0")
-    i = 0
-    while i < len(parts):
-        entry = parts[i]
-        i += 1
-        if len(entry) < 4:
-            continue
-        status, path = entry[:2], entry[3:]
-        if "R" in status or "C" in status:
-            i += 1  # the rename's source follows
-        paths.append(os.path.relpath(top / path, root))
-    return sorted(paths)
+    top, prefix = place
+    # An archive inside a larger repository: only its own folder is of interest.
+    found = subprocess.run(ARGS + (["--", f":(literal){prefix}"] if prefix else []), cwd=top, capture_output=True)
+    _check(found, found.stderr)
+    entries = [e[3:] for e in found.stdout.decode("utf-8", "surrogateescape").split("\0") if len(e) > 3]
+    paths = [e for e in entries if not e.endswith("/")]
+    folders = [f":(literal){e}" for e in entries if e.endswith("/")]
+    if folders:
+        listed = subprocess.run(["git", "ls-files", "-z", "--others", "--exclude-standard", "--full-name", "--", *folders], cwd=top, capture_output=True)
+        _check(listed, listed.stderr)
+        paths += [p for p in listed.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+    return sorted(p[len(prefix) :] for p in paths if p.startswith(prefix))
 
 
 def tag_exists(root: Path, name: str) -> bool:
@@ -251,13 +269,14 @@ def tree_blobs(root: Path, rev: str, prefix: str) -> dict[str, str]:
     top = Path(repo.working_tree_dir)
     base = os.path.relpath(root, top)
     where = prefix if base == "." else f"{base}/{prefix}"
-    out = repo.git.ls_tree("-r", "-z", rev, "--", where)
+    out = repo.git.ls_tree("-r", "-z", "--full-tree", rev, "--", where)
+    lead = "" if base == "." else f"{base}/"  # ls-tree's paths start at the top; relpath for each of 300 000 took seconds
     blobs = {}
     for entry in out.split("\0"):
         if not entry:
             continue
         meta, path = entry.split("\t", 1)
-        blobs[os.path.relpath(top / path, root)] = meta.split()[2]
+        blobs[path[len(lead) :]] = meta.split()[2]
     return blobs
 
 

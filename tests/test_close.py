@@ -234,3 +234,53 @@ def test_commit_and_tag_name_the_seal_digest(small: Path, cli) -> None:
     assert f"seal digest: sha256:{digest}" in git(small, "log", "-1", "--format=%B")
     assert git(small, "log", "-1", "--format=%s").strip() == "close 2024: 2 volumes sealed"
     assert f"close 2024: 3 items sealed\n\nseal digest: sha256:{digest}" in git(small, "tag", "-l", "--format=%(contents)", "close/2024")
+
+
+def test_the_close_commit_brings_a_committed_catalogue_up_to_date(small: Path, cli) -> None:
+    assert cli("index", cwd=small).code == 0
+    write_tree(small, {"catalogue/KH0099.md": "# KH0099\n"})  # a page whose dossier is gone
+    git(small, "add", "-A")
+    git(small, "commit", "-qm", "catalogue")
+    assert cli("close", "2024", *CHECKER, cwd=small).code == 0
+    assert git(small, "status", "--porcelain") == ""
+    committed = git(small, "show", "--name-status", "--format=", "HEAD").splitlines()
+    assert "D\tcatalogue/KH0099.md" in committed and "M\tcatalogue/KH0001.md" in committed
+    assert "A\tseals/2024.yaml" in committed and "M\tcardctl.yaml" in committed
+    assert cli("index", "--check", cwd=small).code == 0
+
+
+def test_close_and_verify_of_an_archive_inside_a_larger_repository(tmp_path: Path, cli) -> None:
+    top = tmp_path / "company"
+    root = copy_base(top / "records" / "archive")
+    write_tree(root, {"customers/KH0001/credit/2024/2024-02-01-credit-approval-a001.yaml": "id: 2024-02-01-credit-approval-a001\n"
+                      "kind: credit-approval\ndate: 2024-02-01\ntitle: 额度审批\nauthor: 王芳\nlimit: 100000.00\ngrade: B\napproved_by: 赵\n"})
+    write_tree(top, {"README.md": "other things\n"})
+    make_repo(top)
+    assert cli("close", "2024", *CHECKER, cwd=root / "customers").code == 0
+    assert git(top, "status", "--porcelain") == ""
+    result = cli("verify", cwd=root)
+    assert result.code == 0 and result.err.strip() == "verify 2024: no findings"  # the tag's paths map onto the archive's
+    sealed = root / "customers/KH0001/credit/2024/2024-02-01-credit-approval-a001.yaml"
+    sealed.write_text(sealed.read_text(encoding="utf-8") + "pages: 2\n", encoding="utf-8")
+    (sealed.parent / "2024-03-01-credit-approval-a002.yaml").write_text("late\n", encoding="utf-8")
+    found = cli("-C", "records/archive", "verify", cwd=top).out
+    assert "customers/KH0001/credit/2024/2024-02-01-credit-approval-a001.yaml:1:1: C601 " in found
+    assert "customers/KH0001/credit/2024/2024-03-01-credit-approval-a002.yaml:1:1: C603 " in found
+
+
+def test_verify_reads_each_seal_once(small: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It was read again for every dossier: `verify` of 10 000 customers and an 8 MB seal did not end."""
+    from cardctl import seal
+
+    write_tree(small, {f"customers/KH00{n}/card.yaml": f"id: KH00{n}\nname: 客户{n}\ntype: company\nstatus: prospect\nsince: 2024-01-01\n"
+                       for n in range(10, 20)})
+    git(small, "add", "-A")
+    git(small, "commit", "-qm", "ten more customers")
+    assert cli("close", "2024", *CHECKER, cwd=small).code == 0
+    reads: list[int] = []
+    original = seal._read_year
+    monkeypatch.setattr(seal, "_read_year", lambda archive, year: reads.append(year) or original(archive, year))
+    for args in (["verify"], ["verify", "--year", "2024"], ["validate"]):
+        reads.clear()
+        assert cli(*args, cwd=small).code == 0
+        assert reads == [2024], args

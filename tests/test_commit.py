@@ -6,10 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
 from cardctl.archive import Archive
 from cardctl.validate import check
-from conftest import copy_base, git, write_tree
+from conftest import copy_base, git, make_repo, write_tree
 
 
 def committed_files(root: Path, rev: str = "HEAD") -> list[str]:
@@ -129,3 +130,32 @@ def test_two_clones_many_records_merge_without_conflict(tmp_path: Path, cli) -> 
     new_records = [p for p in added if p.name.split("-")[3] in ("visit", "service") and "2025-03-02-visit-7kq2" not in p.name]
     assert len([p for p in new_records if "-visit-" in p.name or "-service-call-" in p.name]) == 120 + 0
     assert check(Archive(b)) == []
+
+
+@pytest.mark.parametrize("inside", ["", "archive/"])
+def test_dirty_paths_lists_every_file_git_would_commit(tmp_path: Path, inside: str) -> None:
+    """Untracked folders come file by file (a close commits exactly these), ignored files never, and
+    for an archive in a subfolder only its own paths, relative to it."""
+    from cardctl.gitrepo import dirty_paths
+
+    top = tmp_path / "repo"
+    root = top / inside
+    write_tree(top, {"outside.txt": "x\n", ".gitignore": "*.tmp\n", f"{inside}customers/KH0001/card.yaml": "id: KH0001\n",
+                     f"{inside}customers/KH0001/basic/2024/a.yaml": "a\n", f"{inside}customers/KH0002/card.yaml": "id: KH0002\n"})
+    make_repo(top)
+    assert dirty_paths(root) == []
+    write_tree(top, {"outside.txt": "changed\n", "new-outside/x.txt": "x\n",
+                     f"{inside}customers/KH0001/card.yaml": "id: KH0001\nname: 甲\n",  # modified
+                     f"{inside}customers/KH0001/basic/2025/b.yaml": "b\n",  # in a new folder
+                     f"{inside}customers/KH0003/card.yaml": "id: KH0003\n",  # a whole new dossier
+                     f"{inside}customers/KH0003/basic/2025/c.yaml": "c\n",
+                     f"{inside}customers/KH0003/basic/2025/c.tmp": "ignored\n",
+                     f"{inside}seals/2024.yaml": "year: 2024\n"})
+    (root / "customers/KH0002/card.yaml").unlink()  # deleted
+    (root / "staged.yaml").write_text("s\n", encoding="utf-8")
+    git(top, "add", f"{inside}staged.yaml")
+    assert dirty_paths(root) == sorted(["customers/KH0001/card.yaml", "customers/KH0001/basic/2025/b.yaml", "customers/KH0002/card.yaml",
+                                        "customers/KH0003/card.yaml", "customers/KH0003/basic/2025/c.yaml", "seals/2024.yaml", "staged.yaml"]
+                                       + (["new-outside/x.txt", "outside.txt"] if not inside else []))
+    (tmp_path / "not-a-repo").mkdir()
+    assert dirty_paths(tmp_path / "not-a-repo") == []
