@@ -191,6 +191,11 @@ def main() -> None:
                                            "--title", "基准投诉", "--set", "summary=测试", "--by", "王芳"], root, max(r, 5))
         restore(root)
     m["close one year"] = timed([CARDCTL, "close", "2016", "--checker", "李娜"], big, 1)
+    # What a close writes must check out: a seal too big to read once made
+    # every later verify and validate fail, and the tag carried no digest.
+    m["verify of the closed year"] = timed([CARDCTL, "verify", "--year", "2016"], big, 1)
+    if sh([CARDCTL, "validate"], big, check=False).returncode != 0:
+        raise SystemExit("the archive does not validate clean after the close")
     sh(["git", "reset", "-q", "--hard", "HEAD~1"], big)
     sh(["git", "tag", "-d", "close/2016"], big)
     m["cardctl --help"] = timed([CARDCTL, "--help"], big, max(r, 5))
