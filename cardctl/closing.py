@@ -169,7 +169,7 @@ def close(
         volumes_plan.undo()
         raise
     written = sorted(files) + [SETTINGS_FILE] + refreshed
-    result = _finish(archive, year, commit=commit, sign=sign, written=written, fresh=sealed)
+    result = _finish(archive, year, commit=commit, sign=sign, written=written, just_sealed=sealed)
     result.volumes = volumes
     result.state = "closed"
     return result
@@ -197,7 +197,7 @@ def _read_seal(archive: Archive, year: int) -> dict[str, Any] | None:
 
 
 def _finish(archive: Archive, year: int, *, commit: bool, sign: bool, written: list[str] | None = None,
-            fresh: dict[str, Any] | None = None) -> CloseResult:
+            just_sealed: dict[str, Any] | None = None) -> CloseResult:
     """Commit and tag what a close wrote, if not yet done (an interrupted close); then verify.
 
     A fresh close passes the seal it has just written, every digest computed
@@ -205,7 +205,7 @@ def _finish(archive: Archive, year: int, *, commit: bool, sign: bool, written: l
     to `cardctl verify`.
     """
     written = list(written or [])
-    sealed = fresh if fresh is not None else _read_seal(archive, year)
+    sealed = just_sealed if just_sealed is not None else _read_seal(archive, year)
     digest = str(sealed.get("digest", "")) if sealed is not None else ""
     commit_id = None
     tag = seal.TAG.format(year=year)
@@ -225,7 +225,7 @@ def _finish(archive: Archive, year: int, *, commit: bool, sign: bool, written: l
         if not gitrepo.tag_exists(archive.root, tag):
             items = sealed.get("items", 0)
             gitrepo.create_tag(archive.root, tag, f"close {year}: {items} items sealed\n\nseal digest: sha256:{digest}\n", sign=sign)
-    if fresh is not None:
+    if just_sealed is not None:
         problems: list[Problem] = []
     else:
         problems = seal.verify(archive, [year]) if commit else seal.check(archive, layout.scan(archive.root), [year])

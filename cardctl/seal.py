@@ -8,7 +8,6 @@ adds the comparison with the tagged commit `close/YEAR`.
 from __future__ import annotations
 
 import os
-
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
