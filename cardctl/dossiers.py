@@ -61,5 +61,22 @@ def _each(archive: Archive, ids: list[str], func: Callable[[Archive, str], T], p
 
 
 def load(archive: Archive) -> list[DossierView]:
-    """Every dossier with its card and records, in memory (for the reports)."""
+    """Every dossier with its card and records, in memory."""
     return [view(archive, customer)[0] for customer in archive.customer_ids()]
+
+
+def _for_reports(archive: Archive, customer: str) -> DossierView:
+    """One dossier as the reports see it: the files' data without their text, which would only travel back."""
+    found = view(archive, customer)[0]
+    for doc in [r.doc for r in found.records] + ([found.card.doc] if found.card is not None else []):
+        doc.text = None
+    return found
+
+
+def stream(archive: Archive) -> Iterator[DossierView]:
+    """Every dossier with its card and records, one at a time, read by worker processes.
+
+    For the reports, which look at each dossier once: holding all of them
+    took 1.1 GB and 75 s for 10 000 customers and 300 000 records.
+    """
+    return each(archive, archive.customer_ids(), _for_reports)

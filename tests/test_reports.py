@@ -194,3 +194,16 @@ def test_json_money_is_exact(tmp_path: Path, cli) -> None:
     assert '"amount": 0.3' in out and "0.30000000000000004" not in out
     assert json.loads(out)["total"]["amount"] == 0.3
     assert "0.30" in cli("report", "composition", "--year", "2025", cwd=a.root).out
+
+
+@pytest.mark.parametrize("report", ["due", "credit", "risk", "composition", "satisfaction"])
+def test_reports_streamed_by_the_workers_equal_those_of_the_archive_in_memory(report: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command streams dossiers from worker processes (flat memory on 10 000 customers); the answer is the same."""
+    from conftest import EXAMPLE
+
+    monkeypatch.setattr(dossiers, "POOL_MIN_DOSSIERS", 0)  # the pool even for the example's few dossiers
+    a = Archive(EXAMPLE)
+    build = {"due": lambda v: due.build(a, v, AS_OF), "credit": lambda v: credit.build(a, v, AS_OF), "risk": lambda v: risk.build(a, v, AS_OF),
+             "composition": lambda v: composition.build(a, v, "grade", 2025), "satisfaction": lambda v: satisfaction.build(a, v, None)}[report]
+    streamed, loaded = build(dossiers.stream(a)), build(dossiers.load(a))
+    assert streamed == loaded and any(t.rows for t in loaded.tables.values())

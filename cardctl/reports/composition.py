@@ -9,6 +9,7 @@ exactly 100.00; the total is the sum of the rows.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Literal
 
@@ -22,7 +23,7 @@ By = Literal["grade", "region", "product", "type"]
 NONE = "(none)"
 
 
-def build(archive: Archive, views: list[DossierView], by: By, year: int) -> Report:
+def build(archive: Archive, views: Iterable[DossierView], by: By, year: int) -> Report:
     amounts: dict[str, Decimal] = defaultdict(lambda: ZERO)
     customers: dict[str, set[str]] = defaultdict(set)
     everyone: set[str] = set()

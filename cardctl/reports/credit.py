@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from cardctl.archive import Archive
@@ -25,7 +26,7 @@ def limit_of(view: DossierView, as_of: date):  # -> Decimal | None
     return as_money(approvals[-1].data.get("limit")) if approvals else None
 
 
-def build(archive: Archive, views: list[DossierView], as_of: date) -> Report:
+def build(archive: Archive, views: Iterable[DossierView], as_of: date) -> Report:
     rows = []
     for view in views:
         card = view.card.data if view.card is not None else {}

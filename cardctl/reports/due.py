@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from cardctl import schedule
@@ -13,7 +14,7 @@ from cardctl.rules import DossierView
 COLUMNS = ["customer", "name", "status", "owner", "rule", "due", "days_overdue", "last_contact", "reason"]
 
 
-def build(archive: Archive, views: list[DossierView], as_of: date, owner: str | None = None) -> Report:
+def build(archive: Archive, views: Iterable[DossierView], as_of: date, owner: str | None = None) -> Report:
     rows = []
     for view in views:
         if view.card is None or not view.card.doc.ok:

@@ -7,6 +7,7 @@ Prospects, lost and closed customers are not candidates.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from cardctl.archive import Archive
@@ -19,7 +20,7 @@ COLUMNS = ["customer", "name", "status", "owner", "rule", "days", "evidence"]
 BUSINESS = ("contract", "order", "shipment")
 
 
-def build(archive: Archive, views: list[DossierView], as_of: date) -> Report:
+def build(archive: Archive, views: Iterable[DossierView], as_of: date) -> Report:
     settings = archive.settings
     rows = []
     for view in views:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 
 from cardctl.archive import Archive
@@ -25,7 +26,7 @@ def score(rating: object) -> int | None:
     return SCORE.get(rating) if isinstance(rating, str) else None
 
 
-def build(archive: Archive, views: list[DossierView], year: int | None) -> Report:
+def build(archive: Archive, views: Iterable[DossierView], year: int | None) -> Report:
     counts: dict[str, list[int]] = defaultdict(lambda: [0] * 5)
     unanswered = []
     for view in views:
