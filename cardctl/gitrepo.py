@@ -267,23 +267,23 @@ def create_tag(root: Path, name: str, message: str, sign: bool = False) -> None:
         raise CannotRun(f"git tag {name} failed: {detail}") from exc
 
 
-def tree_blobs(root: Path, rev: str, prefix: str) -> dict[str, str]:
-    """Blob ids at `rev` of the files under `prefix`, keyed by path relative to the archive root."""
-    repo = _repo(root)
-    if repo is None or repo.working_tree_dir is None:
+def tree_blobs(root: Path, rev: str, prefix: str, containing: str = "") -> dict[str, str]:
+    """Blob ids at `rev` of the files under `prefix` whose path has `containing` in it, keyed by path relative to the archive root.
+
+    The filter runs over git's output before anything is decoded: a closed
+    year's files are a tenth of the 350 000 under customers/.
+    """
+    import subprocess
+
+    place = where(root)
+    if place is None:
         return {}
-    top = Path(repo.working_tree_dir)
-    base = os.path.relpath(root, top)
-    where = prefix if base == "." else f"{base}/{prefix}"
-    out = repo.git.ls_tree("-r", "-z", "--full-tree", rev, "--", where)
-    lead = "" if base == "." else f"{base}/"  # ls-tree's paths start at the top; relpath for each of 300 000 took seconds
-    blobs = {}
-    for entry in out.split("\0"):
-        if not entry:
-            continue
-        meta, path = entry.split("\t", 1)
-        blobs[path[len(lead) :]] = meta.split()[2]
-    return blobs
+    top, lead = place
+    listed = subprocess.run(["git", "ls-tree", "-r", "-z", "--full-tree", rev, "--", f"{lead}{prefix}"], cwd=top, capture_output=True)
+    _check(listed, listed.stderr)
+    lead_b, containing_b = (re.escape(text.encode("utf-8", "surrogateescape")) for text in (lead, containing))
+    entry = re.compile(rb"[0-7]+ blob ([0-9a-f]+)\t" + lead_b + rb"([^\0]*" + containing_b + rb"[^\0]*)\0")
+    return {m.group(2).decode("utf-8", "surrogateescape"): m.group(1).decode() for m in entry.finditer(listed.stdout)}
 
 
 def blob_id(path: Path) -> str:

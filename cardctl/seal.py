@@ -214,8 +214,7 @@ def _against_tag(archive: Archive, year: int) -> list[Problem]:
     found = re.search(r"sha256:([0-9a-f]{64})", message)
     if seal is not None and seal.ok and (found is None or found.group(1) != seal.data.get("digest")):
         problems.append(_file(spath, "C604", f"the seal's digest differs from the one in tag {tag}"))
-    tagged = gitrepo.tree_blobs(root, tag, "customers")
-    tagged = {p: b for p, b in tagged.items() if f"/{year}/" in p}
+    tagged = gitrepo.tree_blobs(root, tag, "customers", containing=f"/{year}/")
     tagged.update(gitrepo.tree_blobs(root, tag, spath))
     for path, blob in sorted(tagged.items()):
         target = root / path
