@@ -87,25 +87,23 @@ def commit_all_of(root: Path, paths: Sequence[str], message: str) -> str:
     of thousands of outputs: `git add` would match every path given against
     every entry of the index, so the paths go to `update-index` one per line.
     """
-    import subprocess
+    import tempfile
 
     git = _git()
     repo = _repo(root)
     top = Path(repo.working_tree_dir)
-    listed = "".join(os.path.relpath(root / p, top) + "\0" for p in paths).encode("utf-8", "surrogateescape")
-    deadline = time.monotonic() + LOCK_WAIT_SECONDS
-    while True:  # as _with_lock_retry, for a command fed on stdin
-        staged = subprocess.run(["git", "update-index", "--add", "--remove", "-z", "--stdin"], cwd=top, input=listed, capture_output=True)
-        if not staged.returncode or b"index.lock" not in staged.stderr or time.monotonic() > deadline:
-            break
-        time.sleep(0.05 + random.random() * 0.2)
-    try:
-        _check(staged, staged.stderr)
-        _with_lock_retry(lambda: repo.git.commit("-q", "-m", message))
-    except CannotRun as exc:
-        raise CannotRun(f"git commit failed: {exc}") from exc
-    except git.GitCommandError as exc:
-        raise CannotRun(f"git commit failed: {' '.join(str(exc.stderr or exc).split())}") from exc
+    with tempfile.TemporaryFile() as listing:
+        listing.write("".join(os.path.relpath(root / p, top) + "\0" for p in paths).encode("utf-8", "surrogateescape"))
+
+        def stage() -> None:
+            listing.seek(0)
+            repo.git.update_index("--add", "--remove", "-z", "--stdin", istream=listing)
+
+        try:
+            _with_lock_retry(stage)
+            _with_lock_retry(lambda: repo.git.commit("-q", "-m", message))
+        except git.GitCommandError as exc:
+            raise CannotRun(f"git commit failed: {' '.join(str(exc.stderr or exc).split())}") from exc
     return str(repo.head.commit.hexsha)
 
 

@@ -41,13 +41,13 @@ MAX_BYTES = 5 * 1024 * 1024
 # year (8 MB for 10 000 customers), a volume every item of a customer's year.
 GENERATED_MAX_BYTES = 256 * 1024 * 1024
 _GENERATED = re.compile(r"^seals/[^/]+$|(?:^|/)VOLUME-[^/]+$")
+MAX_DEPTH = yamlcore.MAX_DEPTH
+MAX_SCANNED = 10  # anchors, aliases and tags listed one by one
 
 
 def max_bytes(path: str) -> int:
     """The size limit of the archive file at `path` (relative to the archive root)."""
     return GENERATED_MAX_BYTES if _GENERATED.search(path) else MAX_BYTES
-MAX_DEPTH = yamlcore.MAX_DEPTH
-MAX_SCANNED = 10  # anchors, aliases and tags listed one by one
 
 
 def _pos(offset_text: str, offset: int) -> tuple[int, int]:
@@ -521,29 +521,18 @@ def dump_new(data: dict[str, Any]) -> str:
     return dump_rt(yaml, _plain_dates(data))
 
 
-_STR_TAG = "tag:yaml.org,2002:str"
-
-
 class _GeneratedDumper(yaml.CSafeDumper):  # type: ignore[misc,name-defined]
     """libyaml's emitter for files cardctl generates in bulk (volumes, seals).
 
     PyYAML decides by YAML 1.1 which strings need quotes, so it would write
     the text `1e3` or `0o17` plain, and YAML 1.2 (cardctl, ruamel.yaml) would
     read a number back. A string either version would read as something else
-    is quoted.
+    is quoted. Resolved for every key and value: a seal of 10 000 customers
+    has 650 000.
     """
 
-    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-        # Called for every key and value: a seal of 10 000 customers has 650 000.
-        if kind is yamlcore.ScalarNode:
-            return yamlcore.plain_tag(value, or_yaml11=True) if implicit[0] else _STR_TAG
-        return "tag:yaml.org,2002:seq" if kind is yamlcore.SequenceNode else "tag:yaml.org,2002:map"
-
-    def descend_resolver(self, *args: Any) -> None:
-        """Path resolvers are not used; libyaml calls these for every node."""
-
-    def ascend_resolver(self, *args: Any) -> None:
-        """As descend_resolver."""
+    resolve = yamlcore.resolve_for_writing
+    descend_resolver = ascend_resolver = yamlcore.no_path
 
 
 def _represent_generated_decimal(dumper: _GeneratedDumper, value: Decimal) -> Any:
