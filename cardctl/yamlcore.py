@@ -25,14 +25,15 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
 __all__ = ["MarkedYAMLError", "YAMLError", "ReaderError", "MappingNode", "SequenceNode", "ScalarNode", "Node",
-           "load", "compose", "events", "plain_tag", "resolve_for_writing", "no_path"]
+           "load", "compose", "events", "plain_tag", "STR"]
 
 
 class CoreLoader(yaml.CSafeLoader):  # type: ignore[misc,name-defined]
     """libyaml's parser and composer with YAML 1.2 core resolution; `_build` makes the data."""
 
 
-_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+STR = _STR = "tag:yaml.org,2002:str"
+_SEQ, _MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 _FIRST: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
 
 
@@ -57,20 +58,13 @@ def _resolve(self: Any, kind: type, value: Any, implicit: Any) -> str:
     return _SEQ if kind is SequenceNode else _MAP
 
 
-def resolve_for_writing(self: Any, kind: type, value: Any, implicit: Any) -> str:
-    """As the loader resolves, but a string that YAML 1.1 would read as something else is not plain either."""
-    if kind is ScalarNode:
-        return plain_tag(value, or_yaml11=True) if implicit[0] else _STR
-    return _SEQ if kind is SequenceNode else _MAP
-
-
-def no_path(self: Any, *args: Any) -> None:
+def _no_path(self: Any, *args: Any) -> None:
     """Path resolvers are not used; libyaml calls these for every node."""
 
 
 CoreLoader.resolve = _resolve
-CoreLoader.descend_resolver = no_path
-CoreLoader.ascend_resolver = no_path
+CoreLoader.descend_resolver = _no_path
+CoreLoader.ascend_resolver = _no_path
 CoreLoader.yaml_implicit_resolvers = {}
 for _tag, _pattern, _first in (
     ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),

@@ -95,3 +95,16 @@ def test_generated_files_read_back_as_written(text: str) -> None:
 @given(st.text(alphabet=st.sampled_from("0123456789eE.+-_oxabnulrtf~: "), max_size=8))
 def test_generated_text_of_number_like_characters_round_trips(value: str) -> None:
     assert yamlcore.load(dump_generated({"v": value}))[0] == {"v": value}
+
+
+def test_generated_files_repeat_values_without_anchors() -> None:
+    """The same object in two places is written twice: anchors and aliases are refused in the archive (F106)."""
+    amount, lines = Decimal("1.50"), ["a", "b"]
+    out = dump_generated({"x": amount, "y": amount, "l1": lines, "l2": lines, "n": None, "ok": True, "count": 3})
+    assert "&" not in out and "*" not in out
+    assert out == "x: 1.50\ny: 1.50\nl1:\n- a\n- b\nl2:\n- a\n- b\nn: null\nok: true\ncount: 3\n"
+
+
+def test_generated_files_refuse_what_they_cannot_write_plainly() -> None:
+    with pytest.raises(TypeError, match="float"):
+        dump_generated({"x": 1.5})
