@@ -57,17 +57,15 @@ def own_outputs(year: int) -> list[str]:
     return [f"customers/*/*/{year}/VOLUME-*", seal.seal_path(year), "catalogue/register.csv", "catalogue/*.md", SETTINGS_FILE]
 
 
-def _own_pending(archive: Archive, year: int) -> list[str]:
-    """This close's outputs that git has not committed yet; never a temporary file."""
-    return [p for p in gitrepo.dirty_paths(archive.root)
-            if any(fnmatch.fnmatch(p, pat) for pat in own_outputs(year)) and not os.path.basename(p).startswith(TEMP_PREFIX)]
+def _own(dirty: list[str], year: int) -> list[str]:
+    """Of git's uncommitted paths, this close's outputs; never a temporary file."""
+    return [p for p in dirty if any(fnmatch.fnmatch(p, pat) for pat in own_outputs(year)) and not os.path.basename(p).startswith(TEMP_PREFIX)]
 
 
-def _foreign_changes(archive: Archive, year: int) -> list[str]:
-    """Uncommitted changes that are not this close's own; cardctl's cache and temporary files never count."""
+def _foreign(dirty: list[str], year: int) -> list[str]:
+    """Of git's uncommitted paths, those that are not this close's own; cardctl's cache and temporary files never count."""
     patterns = [*own_outputs(year), ".cardctl/*"]
-    return [p for p in gitrepo.dirty_paths(archive.root)
-            if not any(fnmatch.fnmatch(p, pat) for pat in patterns) and not os.path.basename(p).startswith(TEMP_PREFIX)]
+    return [p for p in dirty if not any(fnmatch.fnmatch(p, pat) for pat in patterns) and not os.path.basename(p).startswith(TEMP_PREFIX)]
 
 
 def _people(archive: Archive, by: str | None, checker: str | None) -> tuple[str, str]:
@@ -104,8 +102,10 @@ def close(
     compiler, checker = _people(archive, by, checker) if not dry_run else ("", "")
     if commit and not dry_run:
         gitrepo.check_can_commit(archive.root)
+    left: list[str] = []  # outputs of an interrupted close of the year, committed with this one
     if not dry_run:
-        foreign = _foreign_changes(archive, year)
+        dirty = gitrepo.dirty_paths(archive.root)
+        foreign, left = _foreign(dirty, year), _own(dirty, year)
         if foreign:
             shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
             raise CannotRun(f"the work tree has uncommitted changes ({shown}); commit or stash them before closing {year}")
@@ -169,7 +169,7 @@ def close(
         volumes_plan.undo()
         raise
     written = sorted(files) + [SETTINGS_FILE] + refreshed
-    result = _finish(archive, year, commit=commit, sign=sign, written=written, just_sealed=sealed)
+    result = _finish(archive, year, commit=commit, sign=sign, written=written, just_sealed=sealed, left=left)
     result.volumes = volumes
     result.state = "closed"
     return result
@@ -191,18 +191,23 @@ def _refresh_catalogue(archive: Archive) -> list[str]:
     return plan.touched
 
 
+def _own_pending(archive: Archive, year: int) -> list[str]:
+    return _own(gitrepo.dirty_paths(archive.root), year)
+
+
 def _read_seal(archive: Archive, year: int) -> dict[str, Any] | None:
     doc = archive.read(seal.seal_path(year))
     return as_dict(doc.data) if doc.ok and isinstance(doc.data, dict) else None
 
 
 def _finish(archive: Archive, year: int, *, commit: bool, sign: bool, written: list[str] | None = None,
-            just_sealed: dict[str, Any] | None = None) -> CloseResult:
+            just_sealed: dict[str, Any] | None = None, left: list[str] | None = None) -> CloseResult:
     """Commit and tag what a close wrote, if not yet done (an interrupted close); then verify.
 
     A fresh close passes the seal it has just written, every digest computed
     from the files it wrote, so the full verification is left to a rerun and
-    to `cardctl verify`.
+    to `cardctl verify`; and, with `left`, the outputs an interrupted close
+    had left uncommitted before it began.
     """
     written = list(written or [])
     sealed = just_sealed if just_sealed is not None else _read_seal(archive, year)
@@ -210,7 +215,9 @@ def _finish(archive: Archive, year: int, *, commit: bool, sign: bool, written: l
     commit_id = None
     tag = seal.TAG.format(year=year)
     if commit and gitrepo.repo_root(archive.root) is not None:
-        pending = _own_pending(archive, year)
+        # A fresh close knows what it wrote and what was uncommitted before
+        # (nothing else); asking git again would cost a status of 44 000 new files.
+        pending = sorted({*written, *(left or [])}) if just_sealed is not None else _own_pending(archive, year)
         if pending and not written:  # finishing an interrupted close: its catalogue too
             written += _refresh_catalogue(archive)
             pending = _own_pending(archive, year)
