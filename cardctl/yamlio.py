@@ -18,9 +18,9 @@ Three jobs:
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import re
-import tempfile
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -443,13 +443,20 @@ class AlreadyExists(Exception):
     """A file written with `exclusive=True` appeared before it could be written."""
 
 
-def _mode_for(path: Path) -> int:
-    try:
-        return os.stat(path).st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+_TEMP_NAMES = itertools.count()
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _open_temp(folder: str) -> tuple[int, str]:
+    """A new temporary file in `folder` (made if missing), with the mode a plain open() gives."""
+    while True:
+        tmp = os.path.join(folder, f"{TEMP_PREFIX}{os.getpid()}-{next(_TEMP_NAMES)}")
+        try:
+            return os.open(tmp, _CREATE, 0o666), tmp
+        except FileExistsError:
+            continue  # left by a killed process that had the same pid
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
 
 
 def atomic_write(path: Path, data: bytes, *, exclusive: bool = False, durable: bool = True) -> None:
@@ -459,26 +466,34 @@ def atomic_write(path: Path, data: bytes, *, exclusive: bool = False, durable: b
     is flushed to disk before it takes the name. With `exclusive`, the name
     must be free: the finished file is hard-linked to it, which fails if the
     name was taken meanwhile (two reps adding records at the same moment),
-    where a rename would silently replace the other file.
+    where a rename would silently replace the other file. A replaced file
+    keeps its mode. Plain system calls: a close writes 44 000 files.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    target = os.fspath(path)
     try:
-        # mkstemp creates the file 0600; give it the mode a plain open() would.
-        os.fchmod(fd, _mode_for(path))
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
+        mode = None if exclusive else os.stat(target).st_mode & 0o777
+    except FileNotFoundError:
+        mode = None
+    fd, tmp = _open_temp(os.path.dirname(target))
+    try:
+        try:
+            if mode is not None:
+                os.fchmod(fd, mode)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
             if durable:  # bulk writers sync once at the end instead
-                os.fsync(handle.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
         if exclusive:
             try:
-                os.link(tmp, path)
+                os.link(tmp, target)
             except FileExistsError:
-                raise AlreadyExists(str(path)) from None
+                raise AlreadyExists(target) from None
             os.unlink(tmp)
         else:
-            os.replace(tmp, path)
+            os.replace(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)

@@ -34,7 +34,7 @@ def install(spec: str, after: int = 0) -> None:
     top = os.path.realpath(folder)
     writing = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
     budget = [after]
-    real_open, real_mkdir, real_fdopen, real_io_open = os.open, os.mkdir, os.fdopen, io.open
+    real_open, real_mkdir, real_fdopen, real_io_open, real_write = os.open, os.mkdir, os.fdopen, io.open, os.write
 
     def under(path: Any) -> bool:
         if isinstance(path, int):
@@ -88,6 +88,12 @@ def install(spec: str, after: int = 0) -> None:
             return io.BufferedWriter(FullDisk(real_io_open(fd, "wb", buffering=0)))
         return real_fdopen(fd, mode, *args, **kwargs)
 
+    def guard_write(fd: int, data: Any) -> int:
+        if code == errno.ENOSPC and strikes(fd_path(fd)):
+            real_write(fd, bytes(data)[: len(data) // 2])
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, data)
+
     def guard_io_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
         if not isinstance(file, int) and any(c in mode for c in "wax+") and strikes(file):
             if code != errno.ENOSPC:
@@ -110,6 +116,7 @@ def install(spec: str, after: int = 0) -> None:
 
     os.open = guard_open
     os.fdopen = guard_fdopen
+    os.write = guard_write
     os.mkdir = guard_mkdir
     if code != errno.ENOSPC:  # a read-only folder refuses these too
         os.link = guard(os.link, 2)
