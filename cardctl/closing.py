@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from cardctl import catalogue, closeout, gitrepo, layout, seal
+from cardctl import catalogue, closeout, gitrepo, seal
 from cardctl.archive import Archive
 from cardctl.errors import CannotRun, UsageError, Unfit
 from cardctl.locate import SETTINGS_FILE
@@ -235,6 +235,6 @@ def _finish(archive: Archive, year: int, *, commit: bool, sign: bool, written: l
     if just_sealed is not None:
         problems: list[Problem] = []
     else:
-        problems = seal.verify(archive, [year]) if commit else seal.check(archive, layout.scan(archive.root), [year])
+        problems = seal.verify(archive, [year]) if commit else seal.check(archive, [year])
     state = "finished" if (commit_id or written) else "verified"
     return CloseResult(year, state, [], sorted(set(written)), problems, digest, commit_id)

@@ -277,11 +277,22 @@ def tree_blobs(root: Path, rev: str, prefix: str, containing: str = "") -> dict[
     if place is None:
         return {}
     top, lead = place
-    listed = subprocess.run(["git", "ls-tree", "-r", "-z", "--full-tree", rev, "--", f"{lead}{prefix}"], cwd=top, capture_output=True)
-    _check(listed, listed.stderr)
     lead_b, containing_b = (re.escape(text.encode("utf-8", "surrogateescape")) for text in (lead, containing))
     entry = re.compile(rb"[0-7]+ blob ([0-9a-f]+)\t" + lead_b + rb"([^\0]*" + containing_b + rb"[^\0]*)\0")
-    return {m.group(2).decode("utf-8", "surrogateescape"): m.group(1).decode() for m in entry.finditer(listed.stdout)}
+    found: dict[str, str] = {}
+    # Read as it comes: the listing of 350 000 paths is 40 MB, the year's part a tenth.
+    with subprocess.Popen(["git", "ls-tree", "-r", "-z", "--full-tree", rev, "--", f"{lead}{prefix}"], cwd=top,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        rest = b""
+        while chunk := proc.stdout.read(1 << 20):
+            chunk = rest + chunk
+            end = chunk.rfind(b"\0") + 1
+            found.update((m.group(2).decode("utf-8", "surrogateescape"), m.group(1).decode()) for m in entry.finditer(chunk, 0, end))
+            rest = chunk[end:]
+        stderr = proc.stderr.read()
+    _check(proc, stderr)
+    return found
 
 
 def blob_id(path: Path) -> str:

@@ -284,3 +284,19 @@ def test_verify_reads_each_seal_once(small: Path, cli, monkeypatch: pytest.Monke
         reads.clear()
         assert cli(*args, cwd=small).code == 0
         assert reads == [2024], args
+
+
+def test_verify_finds_the_same_in_the_worker_pool(repo: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """verify checks dossier by dossier in worker processes on big archives: the same findings as one by one."""
+    from cardctl import dossiers, seal
+
+    assert cli("close", "2024", *CHECKER, cwd=repo).code == 0
+    order = sorted(repo.glob("customers/KH0002/transactions/2024/*-order-*.yaml"))[0]
+    order.write_bytes(order.read_bytes().replace(b"title: ", b"title: X", 1))
+    next(repo.glob("customers/KH0003/*/2024/VOLUME-*.md")).unlink()
+    write_tree(repo, {"customers/KH0001/basic/2024/files/late.pdf": b"%PDF late\n"})
+    serial = seal.verify(Archive(repo), [2024])
+    monkeypatch.setattr(dossiers, "POOL_MIN_DOSSIERS", 0)
+    pooled = seal.verify(Archive(repo), [2024])
+    assert pooled == serial
+    assert {p.code for p in pooled} >= {"C601", "C602", "C603"}
