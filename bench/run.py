@@ -20,6 +20,7 @@ import re
 import shutil
 import statistics
 import subprocess
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -40,26 +41,36 @@ def sh(args: list[str], cwd: Path, check: bool = True, env: dict[str, str] | Non
     return result
 
 
+# Peak resident memory of each cardctl command the benchmark runs (MB), with its worker processes.
+PEAKS: dict[str, float] = {}
+
+
+def run_measured(args: list[str], cwd: Path) -> tuple[int, str, float]:
+    """Run a command: exit code, stderr, and the peak memory of it and its workers (the largest of them, MB)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=err)
+        # wait4 gives this child's own resource use, its waited-for workers included.
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        return proc.returncode, err.read().decode("utf-8", "replace"), usage.ru_maxrss / 1024
+
+
 def timed(args: list[str], cwd: Path, repeat: int, before: object = None, ok: tuple[int, ...] = (0,)) -> float:
-    """Median wall time of a command (seconds)."""
+    """Median wall time of a command (seconds); a cardctl command's peak memory goes to PEAKS."""
     times = []
     for _ in range(repeat):
         if callable(before):
             before()
         start = time.perf_counter()
-        result = subprocess.run(args, cwd=cwd, capture_output=True, text=True)
+        code, stderr, peak = run_measured(args, cwd)
         times.append(time.perf_counter() - start)
-        if result.returncode not in ok:
-            raise SystemExit(f"{' '.join(args)} failed ({result.returncode}): {result.stderr[-1500:]}")
+        if code not in ok:
+            raise SystemExit(f"{' '.join(args)} failed ({code}): {stderr[-1500:]}")
+        if args[0] == CARDCTL:
+            name = " ".join(a for a in args[1:3] if not a.startswith("-") and not a.isupper() and not a.isdigit()) or args[1]
+            PEAKS[name] = max(PEAKS.get(name, 0.0), peak)
     return statistics.median(times)
-
-
-def peak_rss_mb(args: list[str], cwd: Path) -> float:
-    """Peak resident memory of a command and its worker processes (the largest of them)."""
-    probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], capture_output=True); "
-             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    out = sh([sys.executable, "-c", probe, *args], cwd)
-    return int(out.stdout.strip()) / 1024
 
 
 def prepare(root: Path, customers: int, records: int) -> Path:
@@ -200,7 +211,9 @@ def main() -> None:
     sh(["git", "tag", "-d", "close/2016"], big)
     m["cardctl --help"] = timed([CARDCTL, "--help"], big, max(r, 5))
     m["python -c 'import typer'"] = timed([sys.executable, "-c", "import typer"], big, max(r, 5))
-    m["peak memory, MB"] = peak_rss_mb([CARDCTL, "validate"], big)
+    # Every cardctl command above, on either archive: the largest of their peaks.
+    worst = max(PEAKS, key=lambda name: PEAKS[name])
+    m[f"peak memory, MB (largest: {worst})"] = PEAKS[worst]
 
     targets = [
         ("cold validate vs check-jsonschema (files/s)", m["validate, files/s"] / m["check-jsonschema, files/s"], ">=", 8.0),
@@ -212,7 +225,7 @@ def main() -> None:
         ("close / cold validate", m["close one year"] / m["validate cold"], "<=", 2.0),
         ("index after 3 changes / git status", m["index after 3 changes"] / m["git status"], "<=", 3.0),
         ("cardctl --help / import typer", m["cardctl --help"] / m["python -c 'import typer'"], "<=", 2.0),
-        ("peak memory (MB)", m["peak memory, MB"], "<=", 300.0),
+        (f"peak memory of any command (MB; {worst})", PEAKS[worst], "<=", 300.0),
     ]
     lines = [f"Benchmark of {len(files)} record files ({customers} customers), {platform.machine()} {os.cpu_count()} cores, "
              f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}; medians of {r} runs; "
