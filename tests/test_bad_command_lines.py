@@ -104,10 +104,10 @@ CASES = [
     case("close-not-a-year", "close 20x5", 2, "Invalid value for 'year'"),
     case("close-year-not-ended", "close 9999", 2, "9999 has not ended yet"),
     # years have four digits, as in dates; 0 is not "this year"
-    case("close-year-zero", "close 0 --dry-run", 2, "Invalid value for 'year': Input should be greater than or equal to 1000"),
-    case("close-year-five-digits", "close 20255", 2, "Invalid value for 'year': Input should be less than or equal to 9999"),
+    case("close-year-zero", "close 0 --dry-run", 2, "Invalid value for 'year': 0 is not in the range 1000<=x<=9999"),
+    case("close-year-five-digits", "close 20255", 2, "Invalid value for 'year': 20255 is not in the range 1000<=x<=9999"),
     case("verify-year-zero", "verify --year 0", 2, "Invalid value for '--year'"),
-    case("report-year-zero", "report composition --year 0", 2, "Invalid value for '--year': Input should be greater than or equal to 1000"),
+    case("report-year-zero", "report composition --year 0", 2, "Invalid value for '--year': 0 is not in the range 1000<=x<=9999"),
     case("report-year-five-digits", "report composition --year 99999", 2, "Invalid value for '--year'"),
     case("report-year-negative", "report satisfaction --year=-5", 2, "Invalid value for '--year'"),
     case("report-unknown", "report nope", 2, "No such command 'nope'"),
