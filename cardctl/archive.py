@@ -33,6 +33,11 @@ class Archive:
 
     def read(self, rel: str) -> Document:
         """Read one archive file for checking; unreadable files become findings."""
+        raw = self.read_bytes(rel)
+        return raw if isinstance(raw, Document) else read_document(raw, rel)
+
+    def read_bytes(self, rel: str) -> bytes | Document:
+        """One archive file's bytes, or the Document of its finding when it cannot be read or is too large."""
         try:
             with open(os.path.join(self._root, rel), "rb") as handle:
                 # Never more than the limit in memory; and ask for no more than the
@@ -45,7 +50,7 @@ class Archive:
             return read_document_error(rel, exc)
         if self.read_log is not None:
             self.read_log[rel] = git_blob_id(raw)
-        return read_document(raw, rel)
+        return raw
 
     @cached_property
     def settings_doc(self) -> Document:

@@ -69,3 +69,34 @@ def test_a_staged_then_reverted_card_never_poisons_the_cache(repo: Path, cli) ->
     git(repo, "commit", "-qm", "KH0002 phone", "--", "customers/KH0002/card.yaml")
     # now the committed KH0002 has the phone: a cache entry made from the reverted file would hide it
     assert "D503 phone number 0571-1111 2222 is also on the card of KH0002" in cli("validate", "customers/KH0003", cwd=repo).out
+
+
+def _parsed_files(root: Path) -> list[Path]:
+    return sorted((root / ".cardctl" / "cache" / "parsed").glob("*.json"))
+
+
+def test_a_seal_is_parsed_once_and_its_cache_never_changes_a_finding(example: Path, cli, monkeypatch) -> None:
+    """The seal's data is kept by its bytes: a validate of a closed archive does not parse it again,
+    an altered seal is parsed afresh, and a broken or foreign entry is ignored."""
+    from cardctl import cache, yamlio
+    from cardctl.archive import Archive
+    from conftest import make_repo
+
+    repo = make_repo(example)
+    assert cli("close", "2024", "--checker", "李娜", cwd=repo).code == 0
+    first = cli("validate", cwd=repo)
+    assert first.code == 0 and len(_parsed_files(repo)) == 1
+    parses = []
+    real = yamlio.read_document
+    monkeypatch.setattr(cache, "read_document", lambda raw, rel: parses.append(rel) or real(raw, rel))
+    assert cache.parsed(Archive(repo), "seals/2024.yaml").data == real((repo / "seals/2024.yaml").read_bytes(), "x").data
+    assert parses == []  # from the cache
+    for junk in ("{not json", '{"key": "0", "data": {}}', '{"key": null}', "[1, 2]"):
+        _parsed_files(repo)[0].write_text(junk, encoding="utf-8")
+        assert cli("validate", cwd=repo).out == first.out
+    # an altered seal: parsed afresh, and the alteration found
+    seal = repo / "seals/2024.yaml"
+    seal.write_text(seal.read_text(encoding="utf-8").replace("file_sha256: ", "file_sha256: 0", 1), encoding="utf-8")
+    altered = cli("validate", cwd=repo)
+    assert altered.code == 1 and "seals/2024.yaml" in altered.out and "C604" in altered.out
+    assert cli("validate", "--no-cache", cwd=repo).out == altered.out
