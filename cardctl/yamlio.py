@@ -449,6 +449,7 @@ _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | g
 
 def _open_temp(folder: str) -> tuple[int, str]:
     """A new temporary file in `folder` (made if missing), with the mode a plain open() gives."""
+    made = False
     while True:
         tmp = os.path.join(folder, f"{TEMP_PREFIX}{os.getpid()}-{next(_TEMP_NAMES)}")
         try:
@@ -456,7 +457,10 @@ def _open_temp(folder: str) -> tuple[int, str]:
         except FileExistsError:
             continue  # left by a killed process that had the same pid
         except FileNotFoundError:
+            if made:
+                raise  # the folder vanished again: say so rather than loop
             os.makedirs(folder, exist_ok=True)
+            made = True
 
 
 def atomic_write(path: Path, data: bytes, *, exclusive: bool = False, durable: bool = True) -> None:
