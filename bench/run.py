@@ -20,8 +20,8 @@ import re
 import shutil
 import statistics
 import subprocess
-import tempfile
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -216,7 +216,7 @@ def main() -> None:
     files = record_files(big)
     r = args.repeat
     # Measure cardctl as an install leaves it: with its bytecode compiled. An
-    # editable install under PYTHONDONTWRITEBYTECODE (as on CI machines) would
+    # editable install under PYTHONDONTWRITEBYTECODE (as on this machine) would
     # otherwise compile every changed module again on every run.
     sh([sys.executable, "-m", "compileall", "-q", str(PROJECT / "cardctl")], PROJECT)
     print(f"measuring on {len(files)} record files ...", flush=True)
@@ -268,9 +268,9 @@ def main() -> None:
     m["cardctl --help"] = timed([CARDCTL, "--help"], big, max(r, 5))
     m["python -c 'import typer'"] = timed([sys.executable, "-c", "import typer"], big, max(r, 5))
     # Every cardctl command above, on either archive: the largest of their peaks.
-    worst = max(PEAKS, key=lambda name: PEAKS[name])
+    worst = max(PEAKS, key=PEAKS.__getitem__)
+    worst_git = max(PEAKS_WITH_GIT, key=PEAKS_WITH_GIT.__getitem__)
     m[f"peak memory of cardctl, MB (largest: {worst})"] = PEAKS[worst]
-    worst_git = max(PEAKS_WITH_GIT, key=lambda name: PEAKS_WITH_GIT[name])
     m[f"peak memory with git's, MB (largest: {worst_git})"] = PEAKS_WITH_GIT[worst_git]
 
     targets = [

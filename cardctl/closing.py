@@ -57,15 +57,21 @@ def own_outputs(year: int) -> list[str]:
     return [f"customers/*/*/{year}/VOLUME-*", seal.seal_path(year), "catalogue/register.csv", "catalogue/*.md", SETTINGS_FILE]
 
 
-def _own(dirty: list[str], year: int) -> list[str]:
-    """Of git's uncommitted paths, this close's outputs; never a temporary file."""
-    return [p for p in dirty if any(fnmatch.fnmatch(p, pat) for pat in own_outputs(year)) and not os.path.basename(p).startswith(TEMP_PREFIX)]
+def _sorted_out(dirty: list[str], year: int) -> tuple[list[str], list[str]]:
+    """Git's uncommitted paths as (this close's own outputs, foreign changes).
 
-
-def _foreign(dirty: list[str], year: int) -> list[str]:
-    """Of git's uncommitted paths, those that are not this close's own; cardctl's cache and temporary files never count."""
-    patterns = [*own_outputs(year), ".cardctl/*"]
-    return [p for p in dirty if not any(fnmatch.fnmatch(p, pat) for pat in patterns) and not os.path.basename(p).startswith(TEMP_PREFIX)]
+    Temporary files a killed write left are neither, and cardctl's cache is
+    never a foreign change.
+    """
+    own, foreign = [], []
+    for path in dirty:
+        if os.path.basename(path).startswith(TEMP_PREFIX):
+            continue
+        if any(fnmatch.fnmatch(path, pat) for pat in own_outputs(year)):
+            own.append(path)
+        elif not fnmatch.fnmatch(path, ".cardctl/*"):
+            foreign.append(path)
+    return own, foreign
 
 
 def _people(archive: Archive, by: str | None, checker: str | None) -> tuple[str, str]:
@@ -104,8 +110,7 @@ def close(
         gitrepo.check_can_commit(archive.root)
     left: list[str] = []  # outputs of an interrupted close of the year, committed with this one
     if not dry_run:
-        dirty = gitrepo.dirty_paths(archive.root)
-        foreign, left = _foreign(dirty, year), _own(dirty, year)
+        left, foreign = _sorted_out(gitrepo.dirty_paths(archive.root), year)
         if foreign:
             shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
             raise CannotRun(f"the work tree has uncommitted changes ({shown}); commit or stash them before closing {year}")
@@ -169,7 +174,9 @@ def close(
         volumes_plan.undo()
         raise
     written = sorted(files) + [SETTINGS_FILE] + refreshed
-    result = _finish(archive, year, commit=commit, sign=sign, written=written, just_sealed=sealed, left=left)
+    # What to commit is known: what it wrote and what was uncommitted before
+    # (nothing else); asking git again would cost a status of 44 000 new files.
+    result = _finish(archive, year, commit=commit, sign=sign, written=written, just_sealed=sealed, pending=sorted({*written, *left}))
     result.volumes = volumes
     result.state = "closed"
     return result
@@ -192,7 +199,7 @@ def _refresh_catalogue(archive: Archive) -> list[str]:
 
 
 def _own_pending(archive: Archive, year: int) -> list[str]:
-    return _own(gitrepo.dirty_paths(archive.root), year)
+    return _sorted_out(gitrepo.dirty_paths(archive.root), year)[0]
 
 
 def _read_seal(archive: Archive, year: int) -> dict[str, Any] | None:
@@ -201,13 +208,13 @@ def _read_seal(archive: Archive, year: int) -> dict[str, Any] | None:
 
 
 def _finish(archive: Archive, year: int, *, commit: bool, sign: bool, written: list[str] | None = None,
-            just_sealed: dict[str, Any] | None = None, left: list[str] | None = None) -> CloseResult:
+            just_sealed: dict[str, Any] | None = None, pending: list[str] | None = None) -> CloseResult:
     """Commit and tag what a close wrote, if not yet done (an interrupted close); then verify.
 
     A fresh close passes the seal it has just written, every digest computed
     from the files it wrote, so the full verification is left to a rerun and
-    to `cardctl verify`; and, with `left`, the outputs an interrupted close
-    had left uncommitted before it began.
+    to `cardctl verify`; and `pending`, what the commit is to stage (else
+    git is asked for this close's uncommitted outputs).
     """
     written = list(written or [])
     sealed = just_sealed if just_sealed is not None else _read_seal(archive, year)
@@ -215,9 +222,8 @@ def _finish(archive: Archive, year: int, *, commit: bool, sign: bool, written: l
     commit_id = None
     tag = seal.TAG.format(year=year)
     if commit and gitrepo.repo_root(archive.root) is not None:
-        # A fresh close knows what it wrote and what was uncommitted before
-        # (nothing else); asking git again would cost a status of 44 000 new files.
-        pending = sorted({*written, *(left or [])}) if just_sealed is not None else _own_pending(archive, year)
+        if pending is None:
+            pending = _own_pending(archive, year)
         if pending and not written:  # finishing an interrupted close: its catalogue too
             written += _refresh_catalogue(archive)
             pending = _own_pending(archive, year)

@@ -32,7 +32,7 @@ class CoreLoader(yaml.CSafeLoader):  # type: ignore[misc,name-defined]
     """libyaml's parser and composer with YAML 1.2 core resolution; `_build` makes the data."""
 
 
-STR = _STR = "tag:yaml.org,2002:str"
+STR = "tag:yaml.org,2002:str"
 _SEQ, _MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 _FIRST: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
 
@@ -48,13 +48,13 @@ def plain_tag(value: str, *, or_yaml11: bool = False) -> str:
     for tag, pattern in (_FIRST_EITHER if or_yaml11 else _FIRST).get(value[0], ()):
         if pattern.match(value):
             return tag
-    return _STR
+    return STR
 
 
 def _resolve(self: Any, kind: type, value: Any, implicit: Any) -> str:
     """YAML 1.2 core resolution, looked up by first character (PyYAML's is slower and 1.1)."""
     if kind is ScalarNode:
-        return plain_tag(value) if implicit[0] else _STR
+        return plain_tag(value) if implicit[0] else STR
     return _SEQ if kind is SequenceNode else _MAP
 
 
