@@ -405,10 +405,6 @@ class TouchedSince:
         except OSError as exc:
             raise CannotRun(f"cannot run git: {exc}") from exc
 
-    def ready(self) -> bool:
-        """Whether git has answered (paths() will not wait)."""
-        return all(proc.poll() is not None for proc in self.running)
-
     def paths(self) -> set[str]:
         outputs = [proc.communicate() for proc in self.running]
         for proc, (_, err) in zip(self.running, outputs):
