@@ -179,7 +179,7 @@ class SchemaSet:
         self.registry = builtin.registry
         self.envelope = builtin.envelope
         self.problems: list[Problem] = []
-        self.bulk = False  # a check over many dossiers switches the gates on (validate.prepare)
+        self.bulk = False  # a check of many dossiers switches the gates on (validate.GATE_MIN_DOSSIERS)
         self.kinds: dict[str, Kind] = dict(builtin.kinds)
         self._validators = builtin.validators if archive_root is None or not (archive_root / "schemas").is_dir() else dict(builtin.validators)
         if archive_root is not None:
@@ -260,7 +260,7 @@ class SchemaSet:
         """A fast pass/fail check for `name` (see `Gate`), for bulk checks; None otherwise.
 
         Compiling one costs about 15 ms: worth it for thousands of files (see
-        validate.prepare), not for the few of a write command or a small check.
+        validate.GATE_MIN_DOSSIERS), not for the few of a write command or a small check.
         """
         if not FAST or not self.bulk:
             return None

@@ -118,15 +118,16 @@ def _git_blind(problems: list[Problem]) -> bool:
     return any(p.code == "L302" or p.path.endswith("/") or layout.NOT_REGULAR in p.message for p in problems)
 
 
-def prepare(archive: Archive) -> None:
-    """What every worker needs, built once before they fork: schema gates and the seals.
+# The schema gates (schemas.Gate) for a check of at least this many dossiers
+# (about 30 files each). Compiling one costs about 15 ms and saves about
+# 0.012 ms a document over jsonschema alone (measured on the benchmark
+# archive): worth it for thousands of files, a loss for the few dossiers of
+# `--changed-since` or a small archive.
+GATE_MIN_DOSSIERS = 400
 
-    Only a pool's many dossiers get the gates. Compiling one costs about 15 ms
-    and saves about 0.012 ms a document over jsonschema alone (measured on the
-    benchmark archive): worth it for thousands of files, a loss for the few
-    dossiers of `--changed-since` or a small archive.
-    """
-    archive.schemas.bulk = True
+
+def prepare(archive: Archive) -> None:
+    """What every worker needs, built once before they fork: schema gates and the seals."""
     for name in ["card", *archive.schemas.kinds]:
         archive.schemas.gate(name)
     seal.sealed(archive)
@@ -190,6 +191,7 @@ def check_and(archive: Archive, paths: Sequence[str] = (), changed_since: str | 
             if (entry := dossier_cache.Findings.decode(store.get(customer))) is not None:
                 results[customer] = DossierResult(customer, entry.problems, entry.identity)
     todo = [c for c in ids if c not in results]
+    archive.schemas.bulk = len(todo) >= GATE_MIN_DOSSIERS
 
     def one(arc: Archive, customer: str) -> DossierResult:
         return _check_one(arc, customer, also, store)

@@ -91,27 +91,28 @@ def test_cases_are_byte_exact_in_git() -> None:
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_fast_path_equals_plain_path(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The schema gate and the worker pool change the speed, never the findings."""
-    from cardctl import dossiers, schemas
+    from cardctl import dossiers, schemas, validate
 
     root = build_case(case, tmp_path / "archive")
     monkeypatch.setattr(schemas, "FAST", False)
     plain = check(Archive(root))
     monkeypatch.setattr(schemas, "FAST", True)
     monkeypatch.setattr(dossiers, "POOL_MIN_DOSSIERS", 0)  # the pool even for two dossiers
+    monkeypatch.setattr(validate, "GATE_MIN_DOSSIERS", 0)  # and the schema gates
     fast = check(Archive(root))
     assert fast == plain
 
 
-def test_schema_gates_only_for_a_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A gate costs ~15 ms to compile and saves ~0.01 ms a document: the pool's
-    thousands of files get them, a check of a few dossiers does not pay for them."""
-    from cardctl import dossiers
+def test_schema_gates_only_for_many_dossiers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A gate costs ~15 ms to compile and saves ~0.01 ms a document: a check of
+    thousands of files gets them, a check of a few dossiers does not pay for them."""
+    from cardctl import validate
 
     root = copy_base(tmp_path / "archive")
     few = Archive(root)
     assert check(few) == []
     assert few.schemas.gate("card") is None
-    monkeypatch.setattr(dossiers, "POOL_MIN_DOSSIERS", 0)
+    monkeypatch.setattr(validate, "GATE_MIN_DOSSIERS", 2)
     many = Archive(root)
     assert check(many) == []
     assert many.schemas.gate("card") is not None
