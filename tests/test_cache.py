@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cardctl.cache import FILE
+from cardctl.cache import FILE, HEAD_FILE
 from conftest import git, write_tree
 
 PHONE = '"+86 21 5888 0000"'
@@ -100,3 +100,19 @@ def test_a_seal_is_parsed_once_and_its_cache_never_changes_a_finding(example: Pa
     altered = cli("validate", cwd=repo)
     assert altered.code == 1 and "seals/2024.yaml" in altered.out and "C604" in altered.out
     assert cli("validate", "--no-cache", cwd=repo).out == altered.out
+
+
+def test_cards_read_in_the_worker_pool_find_the_same(repo: Path, cli, monkeypatch) -> None:
+    """A first partial check reads every untouched card; many are read in the pool, with the same findings."""
+    from cardctl import dossiers
+
+    write_tree(repo, {"customers/KH0003/card.yaml": _card("KH0003", "新客户", '"021-5888 0000"')})
+    for args in (("validate", "customers/KH0003"), ("validate", "--changed-since", "HEAD")):
+        monkeypatch.setattr(dossiers, "POOL_MIN_DOSSIERS", 400)
+        one_by_one = cli(*args, cwd=repo)
+        (repo / FILE).unlink(missing_ok=True)
+        (repo / HEAD_FILE).unlink(missing_ok=True)
+        monkeypatch.setattr(dossiers, "POOL_MIN_DOSSIERS", 0)
+        pooled = cli(*args, cwd=repo)
+        assert "D503 phone number 021-5888 0000 is also on the card of KH0001" in pooled.out
+        assert (pooled.code, pooled.out) == (one_by_one.code, one_by_one.out) == (1, one_by_one.out)
