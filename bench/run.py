@@ -306,7 +306,8 @@ def main() -> None:
         (f"peak memory of cardctl, any command (MB; {worst})", PEAKS[worst], "<=", 300.0),
     ]
     lines = [f"Benchmark of {len(files)} record files ({customers} customers), {platform.machine()} {os.cpu_count()} cores, "
-             f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}; medians of {r} runs; "
+             f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}; medians of {r} runs "
+             f"({max(r, 5)} and {max(r, 7)}, taking turns, for the pairs a target compares); "
              f"check-jsonschema on {sampled} of the files.", "",
              "| measurement | value |", "|---|---|"]
     lines += [f"| {k} | {v:.3f} |" if v < 100 else f"| {k} | {v:,.0f} |" for k, v in m.items()]
