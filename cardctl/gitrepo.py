@@ -272,6 +272,7 @@ def tree_blobs(root: Path, rev: str, prefix: str, containing: str = "") -> dict[
     year's files are a tenth of the 350 000 under customers/.
     """
     import subprocess
+    import tempfile
 
     place = where(root)
     if place is None:
@@ -281,16 +282,19 @@ def tree_blobs(root: Path, rev: str, prefix: str, containing: str = "") -> dict[
     entry = re.compile(rb"[0-7]+ blob ([0-9a-f]+)\t" + lead_b + rb"([^\0]*" + containing_b + rb"[^\0]*)\0")
     found: dict[str, str] = {}
     # Read as it comes: the listing of 350 000 paths is 40 MB, the year's part a tenth.
-    with subprocess.Popen(["git", "ls-tree", "-r", "-z", "--full-tree", rev, "--", f"{lead}{prefix}"], cwd=top,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
-        assert proc.stdout is not None and proc.stderr is not None
+    # Its errors go to a file: a full stderr pipe, unread while stdout is, would stop git for good.
+    with tempfile.TemporaryFile() as errors, subprocess.Popen(
+            ["git", "ls-tree", "-r", "-z", "--full-tree", rev, "--", f"{lead}{prefix}"], cwd=top, stdout=subprocess.PIPE, stderr=errors) as proc:
+        assert proc.stdout is not None
         rest = b""
         while chunk := proc.stdout.read(1 << 20):
             chunk = rest + chunk
             end = chunk.rfind(b"\0") + 1
             found.update((m.group(2).decode("utf-8", "surrogateescape"), m.group(1).decode()) for m in entry.finditer(chunk, 0, end))
             rest = chunk[end:]
-        stderr = proc.stderr.read()
+        proc.wait()
+        errors.seek(0)
+        stderr = errors.read()
     _check(proc, stderr)
     return found
 
