@@ -8,7 +8,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from cardctl import render
-from cardctl.cli.common import YEARS, ProblemFormat, TextJson, err, out, state
+from cardctl.cli.common import YEARS, ProblemFormat, TextJson, err, out, parse_year, state
+from cardctl.errors import UsageError
 from cardctl.problems import has_errors
 
 
@@ -32,7 +33,7 @@ def register(app: typer.Typer) -> None:
     @app.command("close")
     def close_command(
         ctx: typer.Context,
-        year: Annotated[int, typer.Argument(**YEARS, help="The year to close, after it has ended.")],
+        year_text: Annotated[str, typer.Argument(callback=parse_year, metavar="year", help="The year to close, after it has ended.")],
         by: Annotated[Optional[str], typer.Option("--by", metavar="NAME", help="Compiler (立卷人); default: custodian of cardctl.yaml.")] = None,
         checker: Annotated[Optional[str], typer.Option("--checker", metavar="NAME", help="Checker (检查人), another person than the compiler.")] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the whole plan (volumes, items, codes); write nothing.")] = False,
@@ -44,6 +45,7 @@ def register(app: typer.Typer) -> None:
         """Bind the year's records into fixed, numbered, sealed volumes; commit and tag close/YEAR."""
         from cardctl import closing, seal
 
+        year = int(year_text)
         archive = state(ctx).archive()
         try:
             result = closing.close(archive, year, by=by, checker=checker, today=date.today(), dry_run=dry_run,
@@ -77,17 +79,20 @@ def register(app: typer.Typer) -> None:
     @app.command("verify")
     def verify_command(
         ctx: typer.Context,
-        year: Annotated[Optional[int], typer.Option("--year", **YEARS, help="Only this closed year.")] = None,
+        year_text: Annotated[Optional[str], typer.Option("--year", **YEARS, help="Only this closed year.")] = None,
         fmt: Annotated[ProblemFormat, typer.Option("--format", help="text, json or github.")] = ProblemFormat.text,
     ) -> int:
         """Fixity check of closed years: manifests, seal digests, and the tree of tag close/YEAR."""
         from cardctl import seal
 
         archive = state(ctx).archive()
-        years = sorted(seal.sealed_years(archive)) if year is None else [year]
-        if year is not None and year not in seal.sealed_years(archive):
-            err(f"{year} is not closed")
-            return 0
+        closed = sorted(seal.sealed_years(archive))
+        year = None if year_text is None else int(year_text)
+        if year is not None and year not in closed:
+            # Exit 0 here would tell a script that an unsealed year checked out.
+            known = "closed years: " + ", ".join(map(str, closed)) if closed else "no year is closed yet"
+            raise UsageError(f"{year} is not closed ({known}); there is nothing of it to verify")
+        years = closed if year is None else [year]
         found = seal.verify(archive, years)
         out(render.problems(found, fmt.value))
         if fmt is ProblemFormat.text:

@@ -66,8 +66,15 @@ def warn_problems(found: list[Problem]) -> None:
         err(render.problem_line(p))
 
 
-# Years as dates know them: parse_date refuses dates before 1000, and YYYY has four digits.
-YEARS = {"min": 1000, "max": 9999}
+def parse_year(value: str | None) -> str | None:
+    """A year option or argument: four digits, as dates know them (parse_date refuses dates before 1000)."""
+    if value is not None and not (len(value) == 4 and value.isascii() and value.isdigit() and value[0] != "0"):
+        raise typer.BadParameter(f"{value!r} is not a year; give four digits, such as 2024")
+    return value
+
+
+# Options take the year as text so that a wrong one is named as such (click would say "not a valid int range").
+YEARS = {"callback": parse_year, "metavar": "YEAR"}
 
 CommitFlag = typer.Option("--commit/--no-commit", help="Commit exactly the files written (default: the archive's auto_commit).")
 

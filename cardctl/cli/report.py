@@ -51,7 +51,7 @@ def due_command(ctx: typer.Context, as_of: Annotated[Optional[str], AsOf] = None
 
 @app.command("composition")
 def composition_command(ctx: typer.Context, by: Annotated[By, typer.Option("--by", help="grade, region, product or type.")] = By.grade,
-                        year: Annotated[Optional[int], typer.Option("--year", **YEARS, help="Sales of this year (default this year).")] = None,
+                        year: Annotated[Optional[str], typer.Option("--year", **YEARS, help="Sales of this year (default this year).")] = None,
                         fmt: Annotated[TableFormat, Fmt] = TableFormat.text) -> int:
     """Sales share by grade, region, product or customer type, from orders and contracts."""
     from cardctl import dossiers
@@ -60,7 +60,7 @@ def composition_command(ctx: typer.Context, by: Annotated[By, typer.Option("--by
 
     archive = state(ctx).archive()
     archive.require_sound_settings()
-    return _show(composition.build(archive, dossiers.stream(archive), by.value, date.today().year if year is None else year), fmt)
+    return _show(composition.build(archive, dossiers.stream(archive), by.value, date.today().year if year is None else int(year)), fmt)
 
 
 @app.command("credit")
@@ -88,7 +88,7 @@ def risk_command(ctx: typer.Context, as_of: Annotated[Optional[str], AsOf] = Non
 
 
 @app.command("satisfaction")
-def satisfaction_command(ctx: typer.Context, year: Annotated[Optional[int], typer.Option("--year", **YEARS, help="Surveys of this year (default all).")] = None,
+def satisfaction_command(ctx: typer.Context, year: Annotated[Optional[str], typer.Option("--year", **YEARS, help="Surveys of this year (default all).")] = None,
                          fmt: Annotated[TableFormat, Fmt] = TableFormat.text) -> int:
     """Survey results per item, and the unhappy answers without a follow-up."""
     from cardctl import dossiers
@@ -97,4 +97,4 @@ def satisfaction_command(ctx: typer.Context, year: Annotated[Optional[int], type
 
     archive = state(ctx).archive()
     archive.require_sound_settings()
-    return _show(satisfaction.build(archive, dossiers.stream(archive), year), fmt)
+    return _show(satisfaction.build(archive, dossiers.stream(archive), None if year is None else int(year)), fmt)
