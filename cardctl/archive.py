@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 from pathlib import Path
@@ -16,6 +17,8 @@ from cardctl.problems import has_errors
 from cardctl.schemas import SchemaSet
 from cardctl.settings import Settings, from_data
 from cardctl.yamlio import Document, max_bytes, read_document, too_large
+
+_READ = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
 class Archive:
@@ -39,13 +42,22 @@ class Archive:
     def read_bytes(self, rel: str) -> bytes | Document:
         """One archive file's bytes, or the Document of its finding when it cannot be read or is too large."""
         try:
-            with open(os.path.join(self._root, rel), "rb") as handle:
+            # os.read, not open(): half the time per file (no buffered file
+            # object), which counts over 300 000 records. Non-blocking, so a
+            # pipe put in a file's place is an error, not a hang.
+            fd = os.open(os.path.join(self._root, rel), _READ)
+            try:
                 # Never more than the limit in memory; and ask for no more than the
                 # file holds (a 5 MB read buffer per file costs an mmap each time).
-                size, limit = os.fstat(handle.fileno()).st_size, max_bytes(rel)
-                raw = handle.read(min(size, limit) + 1)
-                if len(raw) > limit:
-                    return too_large(rel, max(size, len(raw)))
+                size, limit = os.fstat(fd).st_size, max_bytes(rel)
+                want = min(size, limit) + 1
+                raw = os.read(fd, want)
+                while len(raw) < want - 1 and (more := os.read(fd, want - len(raw))):
+                    raw += more  # a short read
+            finally:
+                os.close(fd)
+            if len(raw) > limit:
+                return too_large(rel, max(size, len(raw)))
         except OSError as exc:
             return read_document_error(rel, exc)
         if self.read_log is not None:
@@ -87,8 +99,17 @@ class Archive:
         paths = ((c, self.root / "customers" / c / "card.yaml") for c in self.customer_ids())
         return [self.card(c) for c, p in paths if p.is_file() and not p.is_symlink()]
 
-    def records(self, dossier: layout.Dossier) -> list[Record]:
-        return [Record(f, self.read(f.path)) for f in dossier.records]
+    def records(self, dossier: layout.Dossier, keep: Callable[[bytes], bool] | None = None) -> list[Record]:
+        """The dossier's records; with `keep`, only those whose bytes it accepts (and those that cannot be read)."""
+        found = []
+        for file in dossier.records:
+            raw = self.read_bytes(file.path)
+            if isinstance(raw, bytes):
+                if keep is not None and not keep(raw):
+                    continue
+                raw = read_document(raw, file.path)
+            found.append(Record(file, raw))
+        return found
 
 
 def read_document_error(rel: str, exc: OSError) -> Document:
