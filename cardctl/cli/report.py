@@ -46,7 +46,7 @@ def due_command(ctx: typer.Context, as_of: Annotated[Optional[str], AsOf] = None
 
     archive = state(ctx).archive()
     archive.require_sound_settings()
-    return _show(due.build(archive, dossiers.stream(archive), _day(as_of), owner), fmt)
+    return _show(due.build(archive, dossiers.stream(archive, due.WORDS), _day(as_of), owner), fmt)
 
 
 @app.command("composition")
@@ -60,7 +60,7 @@ def composition_command(ctx: typer.Context, by: Annotated[By, typer.Option("--by
 
     archive = state(ctx).archive()
     archive.require_sound_settings()
-    return _show(composition.build(archive, dossiers.stream(archive), by.value, date.today().year if year is None else int(year)), fmt)
+    return _show(composition.build(archive, dossiers.stream(archive, composition.WORDS), by.value, date.today().year if year is None else int(year)), fmt)
 
 
 @app.command("credit")
@@ -72,7 +72,7 @@ def credit_command(ctx: typer.Context, as_of: Annotated[Optional[str], AsOf] = N
 
     archive = state(ctx).archive()
     archive.require_sound_settings()
-    return _show(credit.build(archive, dossiers.stream(archive), _day(as_of)), fmt)
+    return _show(credit.build(archive, dossiers.stream(archive, credit.WORDS), _day(as_of)), fmt)
 
 
 @app.command("risk")
@@ -84,7 +84,7 @@ def risk_command(ctx: typer.Context, as_of: Annotated[Optional[str], AsOf] = Non
 
     archive = state(ctx).archive()
     archive.require_sound_settings()
-    return _show(risk.build(archive, dossiers.stream(archive), _day(as_of)), fmt)
+    return _show(risk.build(archive, dossiers.stream(archive, risk.WORDS), _day(as_of)), fmt)
 
 
 @app.command("satisfaction")
@@ -97,4 +97,4 @@ def satisfaction_command(ctx: typer.Context, year: Annotated[Optional[str], type
 
     archive = state(ctx).archive()
     archive.require_sound_settings()
-    return _show(satisfaction.build(archive, dossiers.stream(archive), None if year is None else int(year)), fmt)
+    return _show(satisfaction.build(archive, dossiers.stream(archive, satisfaction.WORDS), None if year is None else int(year)), fmt)

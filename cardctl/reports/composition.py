@@ -20,6 +20,7 @@ from cardctl.reports import Report, Table
 from cardctl.rules import DossierView
 
 By = Literal["grade", "region", "product", "type"]
+WORDS = ("order", "contract")  # the kinds its rows depend on (dossiers.stream)
 NONE = "(none)"
 
 

@@ -12,6 +12,7 @@ from cardctl.money import ZERO, percent
 from cardctl.reports import Report, Table
 from cardctl.rules import DossierView
 
+WORDS = ("credit-approval", "arrears")  # the kinds its rows depend on (dossiers.stream)
 COLUMNS = ["customer", "name", "credit_grade", "limit", "outstanding", "utilisation", "over_limit", "oldest_unpaid", "unpaid_since", "age_days"]
 
 

@@ -11,6 +11,7 @@ from cardctl.model import as_str
 from cardctl.reports import Report, Table
 from cardctl.rules import DossierView
 
+WORDS = ("visit",)  # the kinds and relation types its rows depend on (dossiers.stream): schedule.plan reads visits
 COLUMNS = ["customer", "name", "status", "owner", "rule", "due", "days_overdue", "last_contact", "reason"]
 
 

@@ -18,6 +18,7 @@ from cardctl.rules import DossierView
 
 COLUMNS = ["customer", "name", "status", "owner", "rule", "days", "evidence"]
 BUSINESS = ("contract", "order", "shipment")
+WORDS = (*BUSINESS, "arrears")  # the kinds its rows depend on (dossiers.stream)
 
 
 def build(archive: Archive, views: Iterable[DossierView], as_of: date) -> Report:

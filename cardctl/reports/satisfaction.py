@@ -12,6 +12,7 @@ from cardctl.money import cents
 from cardctl.reports import Report, Table
 from cardctl.rules import DossierView
 
+WORDS = ("survey", "follow-up")  # the kind and relation type its rows depend on (dossiers.stream)
 LEVELS = ["满意", "比较满意", "基本满意", "不太满意", "不满意"]
 SCORE = {name: 5 - i for i, name in enumerate(LEVELS)}
 ITEM_COLUMNS = ["item", *LEVELS, "answers", "mean"]
