@@ -275,6 +275,9 @@ def main() -> None:
     m.update(timed_side_by_side(writes, max(r, 7)))
     restore(big)
     restore(small)
+    # Reports have no goal; each reads every dossier and parses the records of its kinds, every time.
+    for report in ("due", "credit"):
+        m[f"report {report} (no goal)"] = timed([CARDCTL, "report", report, "--format", "csv"], big, 1)
     m["close one year"] = timed([CARDCTL, "close", "2016", "--checker", "李娜"], big, 1)
     # What a close writes must check out: a seal too big to read once made
     # every later verify and validate fail, and the tag carried no digest.
