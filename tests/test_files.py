@@ -83,6 +83,23 @@ def test_files_a_close_writes_may_outgrow_a_record(tmp_path: Path, path: str) ->
     assert [p.message for p in record.problems] == [f"file is {len(big)} bytes; archive files are at most 5242880 bytes"]
 
 
+@pytest.mark.parametrize("extra", [1, 5, 70_000])
+def test_file_systems_that_read_in_pieces_give_the_same_bytes_and_limits(tmp_path: Path, monkeypatch, extra: int) -> None:
+    """A network or FUSE file system returns short reads (64 KiB here, which divides the 5 MB limit):
+    a file over the limit is still too large, and one under it is read whole."""
+    import os
+
+    from cardctl.yamlio import MAX_BYTES
+
+    real_read = os.read
+    monkeypatch.setattr(os, "read", lambda fd, n: real_read(fd, min(n, 64 * 1024)))
+    over = b"a: 1\n" + b"#" * (MAX_BYTES + extra - 5)
+    under = b"a: 1\n" + b"#" * (MAX_BYTES - 5 - extra)
+    write_tree(tmp_path, {"over.yaml": over, "under.yaml": under})
+    assert [p.message for p in Archive(tmp_path).read("over.yaml").problems] == [f"file is {len(over)} bytes; archive files are at most {MAX_BYTES} bytes"]
+    assert Archive(tmp_path).read_bytes("under.yaml") == under
+
+
 def test_unreadable_file_is_a_finding(tmp_path: Path) -> None:
     (tmp_path / "card.yaml").mkdir()  # reading a folder fails like an unreadable file
     doc = Archive(tmp_path).read("card.yaml")
