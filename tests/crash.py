@@ -173,19 +173,6 @@ def run_inprocess(root: Path, args: list[str]) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def run_cardctl(root: Path, args: list[str], timeout: float) -> tuple[int | None, str, str, float]:
-    """The installed cardctl as a user runs it; (exit code or None on timeout, out, err, seconds)."""
-    start = time.monotonic()
-    proc = subprocess.Popen([CARDCTL, *args], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
-        return None, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), time.monotonic() - start
-    return proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), time.monotonic() - start
-
-
 # --- the three commands ----------------------------------------------------------
 
 

@@ -20,9 +20,11 @@ own dossier is checked, with validate's dossier-level entry points
 rules for that card), so an example takes milliseconds. "Never an exception":
 anything but a list of findings (code known, line and column >= 1, a path
 inside the archive, file defects F1xx only for the mutated file) fails.
-"Never a hang": hypothesis' deadline (5 s, where an example takes
-milliseconds) bounds each example, and a watchdog alarm (30 s) turns a real
-hang, which a deadline alone would wait for forever, into a failure.
+"Never a hang": a watchdog alarm (120 s, where an example takes milliseconds)
+turns a real hang into a failure. The ci profile has no hypothesis deadline:
+on a starved CI machine one example once took 8.9 s and 21 ms on replay, and
+a timing limit that flakes is no test. The long profile, run by hand, keeps a
+5 s deadline to point at slow inputs.
 
 Budget: the default profile ("ci") runs about 20-30 s with derandomize=True
 (the same examples on every run, no .hypothesis/ database). A long run:
@@ -63,7 +65,7 @@ from conftest import CORPUS, EXAMPLE
 
 BASE_EXAMPLES = 400  # per property in the ci profile; "long" runs 20x as many
 settings.register_profile(
-    "ci", max_examples=BASE_EXAMPLES, derandomize=True, database=None, deadline=timedelta(seconds=5),
+    "ci", max_examples=BASE_EXAMPLES, derandomize=True, database=None, deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile(
@@ -71,7 +73,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-WATCHDOG_SECONDS = 30
+WATCHDOG_SECONDS = 120
 
 FILES = sorted(p.relative_to(EXAMPLE).as_posix() for p in EXAMPLE.rglob("*.yaml") if p.is_file())
 RECORDS = [f for f in FILES if f.count("/") == 4]
