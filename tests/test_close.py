@@ -300,3 +300,43 @@ def test_verify_finds_the_same_in_the_worker_pool(repo: Path, cli, monkeypatch: 
     pooled = seal.verify(Archive(repo), [2024])
     assert pooled == serial
     assert {p.code for p in pooled} >= {"C601", "C602", "C603"}
+
+
+def _forge_seal(root: Path, change) -> None:
+    """Edit the seal's data and recompute its digest, as a careful forger would."""
+    from cardctl.closeout import seal_digest
+    from cardctl.yamlio import dump_generated
+
+    path = root / "seals/2024.yaml"
+    data = read_document(path.read_bytes(), "seals/2024.yaml").data
+    change(data)
+    data["digest"] = seal_digest(data["volumes"])
+    path.write_text(dump_generated(data), encoding="utf-8")
+
+
+@pytest.mark.parametrize("change, where, says", [
+    (lambda d: d["volumes"][0].update(items=d["volumes"][0]["items"] + 1), ("volumes", 0, "items"), "the seal gives items 2 for "),
+    (lambda d: d["volumes"][1].update(pages=99), ("volumes", 1, "pages"), "the seal gives pages 99 for "),
+    (lambda d: d["volumes"][1].update(reference="Z109-KH·2024-D30-KH0001·9"), ("volumes", 1, "reference"), "the seal gives reference 'Z109-KH·2024-D30-KH0001·9' for "),
+    (lambda d: d.update(items=4), ("items",), "the seal gives 4 items in all, its volumes 3"),
+    (lambda d: d.update(year=2023), ("year",), "the seal gives year 2023 but is seals/2024.yaml"),
+])
+def test_what_the_seal_repeats_from_the_volumes_must_agree_with_them(small: Path, cli, change, where, says) -> None:
+    """The seal's digest covers the volumes' files; the numbers it lists beside them are checked against the covers."""
+    assert cli("close", "2024", *CHECKER, cwd=small).code == 0
+    _forge_seal(small, change)
+    line = read_document((small / "seals/2024.yaml").read_bytes(), "seals/2024.yaml").locate.value(list(where))[0]
+    for args in (["validate"], ["validate", "--no-cache"], ["verify"]):
+        result = cli(*args, cwd=small)
+        assert result.code == 1, result.out + result.err
+        found = [x for x in result.out.splitlines() if x.startswith("seals/2024.yaml:")]
+        assert found and all(" C604 " in x or x == "seals/2024.yaml:1:1: C601 changed since tag close/2024" for x in found), result.out
+        assert any(x.startswith(f"seals/2024.yaml:{line}:") and says in x and x.endswith("the seal was altered") for x in found), result.out
+
+
+def test_an_edited_volume_is_the_volume_s_finding_not_the_seal_s(small: Path, cli) -> None:
+    assert cli("close", "2024", *CHECKER, cwd=small).code == 0
+    volume = small / "customers/KH0001/credit/2024/VOLUME-D30.yaml"
+    volume.write_text(volume.read_text(encoding="utf-8").replace("  pages: 3\n", "  pages: 7\n", 1), encoding="utf-8")
+    for args in (["validate"], ["validate", "--no-cache"]):
+        assert cli(*args, cwd=small).out == "customers/KH0001/credit/2024/VOLUME-D30.yaml:1:1: C604 volume file changed since it was sealed (see seals/2024.yaml)\n"
