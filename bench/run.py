@@ -134,7 +134,7 @@ def timed(args: list[str], cwd: Path, repeat: int, before: object = None, ok: tu
 class Job(NamedTuple):
     """One command timed by timed_side_by_side; `before` and `after` (given the round's number) are not timed."""
 
-    args: list[str]
+    args: list[str] | Callable[[], None]  # a command, or a function that runs several
     cwd: Path
     before: Callable[[int], object] | None = None
     after: Callable[[int], object] | None = None
@@ -149,7 +149,12 @@ def timed_side_by_side(jobs: dict[str, Job | tuple[list[str], Path]], repeat: in
             job = Job(*job)
             if job.before is not None:
                 job.before(round_no)
-            times[name].append(once(job.args, job.cwd))
+            if callable(job.args):
+                start = time.perf_counter()
+                job.args()
+                times[name].append(time.perf_counter() - start)
+            else:
+                times[name].append(once(job.args, job.cwd))
             if job.after is not None:
                 job.after(round_no)
     return {name: statistics.median(t) for name, t in times.items()}
@@ -188,8 +193,9 @@ def floor_rate(archive: Path, files: list[Path]) -> float:
     return float(sh([sys.executable, "-c", script, str(listing)], archive).stdout)
 
 
-def check_jsonschema_rate(archive: Path, files: list[Path], sample: int) -> tuple[float, int]:
-    """check-jsonschema (one process at a time) on record files with cardctl's schemas, files per second."""
+def check_jsonschema_run(archive: Path, files: list[Path], sample: int) -> tuple[Callable[[], None], int]:
+    """check-jsonschema (one process at a time) on `sample` record files with cardctl's schemas:
+    (a run of it, to be timed; the number of files it checks)."""
     exe = BIN / "check-jsonschema"
     if not exe.exists():
         raise SystemExit("check-jsonschema is not installed: pip install -e '.[bench]'")
@@ -204,12 +210,14 @@ def check_jsonschema_rate(archive: Path, files: list[Path], sample: int) -> tupl
     for path in chosen:
         kind = re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}-(.+)-[0-9a-z]+$", path.stem).group(1)  # type: ignore[union-attr]
         by_kind.setdefault(kind, []).append(str(path))
-    start = time.perf_counter()
-    for kind, paths in by_kind.items():
-        for i in range(0, len(paths), 2000):
-            subprocess.run([str(exe), "--schemafile", str(schema_dir / f"{kind}.schema.json"), *paths[i : i + 2000]],
-                           cwd=archive, capture_output=True, text=True)
-    return len(chosen) / (time.perf_counter() - start), len(chosen)
+
+    def run() -> None:
+        for kind, paths in by_kind.items():
+            for i in range(0, len(paths), 2000):
+                subprocess.run([str(exe), "--schemafile", str(schema_dir / f"{kind}.schema.json"), *paths[i : i + 2000]],
+                               cwd=archive, capture_output=True, text=True)
+
+    return run, len(chosen)
 
 
 def touch_three(archive: Path) -> list[Path]:
@@ -267,9 +275,8 @@ def main() -> None:
         raise SystemExit("the benchmark archive does not validate clean; regenerate it (delete bench/.data)")
     m: dict[str, float] = {}
     sh(["git", "status", "--porcelain"], big)  # let git refresh its index once, as any user's first status does
-    m["git status"] = timed(["git", "status", "--porcelain"], big, r)
     m["read+parse floor, files/s"] = floor_rate(big, files)
-    m["check-jsonschema, files/s"], sampled = check_jsonschema_rate(big, files, args.sample)
+    check_jsonschema, sampled = check_jsonschema_run(big, files, args.sample)
 
     closed: dict[str, float] = {}
 
@@ -285,20 +292,24 @@ def main() -> None:
         sh(["git", "reset", "-q", "--hard", "HEAD~1"], big)
         sh(["git", "tag", "-d", "close/2016"], big)
 
-    # The three commands that read the whole archive, compared with each other:
-    # they take a minute or more each, and the machine's speed drifts over the
-    # quarter of an hour they take together, so they take turns round by round.
+    # The commands that read the whole archive, compared with each other and
+    # with check-jsonschema: they take a minute or more each, and the machine's
+    # speed drifts (by 2x in one hour of run K) over the quarter of an hour they
+    # take together, so they take turns round by round.
     # Cold: no cache under .cardctl/ (as on a fresh clone).
     no_catalogue = lambda _round: shutil.rmtree(big / "catalogue", ignore_errors=True)  # noqa: E731
     m.update(timed_side_by_side({
+        "check-jsonschema": Job(check_jsonschema, big),
         "validate cold": Job([CARDCTL, "validate"], big, before=lambda _round: forget_cache(big)),
         "index": Job([CARDCTL, "index"], big, before=lambda _round: (no_catalogue(_round), forget_cache(big)), after=no_catalogue),
         "close one year": Job([CARDCTL, "close", "2016", "--checker", "李娜"], big, after=after_close),
     }, r))
     m.update(closed)
+    m["check-jsonschema, files/s"] = sampled / m.pop("check-jsonschema")
     m["validate, files/s"] = len(files) / m["validate cold"]
     sh([CARDCTL, "validate"], big)  # warm: nothing changed since the last run
-    m["validate warm"] = timed([CARDCTL, "validate"], big, r)
+    m.update(timed_side_by_side({"git status": (["git", "status", "--porcelain"], big),
+                                 "validate warm": ([CARDCTL, "validate"], big)}, max(r, 5)))
     touch_three(big)
     # The first run after a clone (as in CI) reads every card once; later ones, at any HEAD, only the changed.
     (big / ".cardctl" / "cache" / "identities-at-head.json").unlink(missing_ok=True)
@@ -351,8 +362,8 @@ def main() -> None:
     ]
     lines = [f"Benchmark of {len(files)} record files ({customers} customers), {platform.machine()} {os.cpu_count()} cores, "
              f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}; medians of {r} runs "
-             f"(cold validate, index and close taking turns; {max(r, 5)}, {max(r, 7)} and {max(r, 9)}, taking turns, "
-             f"for the other pairs a target compares); "
+             f"(check-jsonschema, cold validate, index and close taking turns; {max(r, 5)}, {max(r, 7)} and {max(r, 9)}, "
+             f"taking turns, for the other pairs a target compares); "
              f"check-jsonschema on {sampled} of the files.", "",
              "| measurement | value |", "|---|---|"]
     lines += [f"| {k} | {v:.3f} |" if v < 100 else f"| {k} | {v:,.0f} |" for k, v in m.items()]
