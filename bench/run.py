@@ -121,14 +121,9 @@ def once(args: list[str], cwd: Path, ok: tuple[int, ...] = (0,)) -> float:
     return elapsed
 
 
-def timed(args: list[str], cwd: Path, repeat: int, before: object = None, ok: tuple[int, ...] = (0,)) -> float:
+def timed(args: list[str], cwd: Path, repeat: int) -> float:
     """Median wall time of a command (seconds)."""
-    times = []
-    for _ in range(repeat):
-        if callable(before):
-            before()
-        times.append(once(args, cwd, ok))
-    return statistics.median(times)
+    return statistics.median([once(args, cwd) for _ in range(repeat)])
 
 
 class Job(NamedTuple):

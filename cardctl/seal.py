@@ -20,6 +20,7 @@ from cardctl.digest import sha256_file
 from cardctl.locate import SETTINGS_FILE
 from cardctl.model import as_dict, as_list, as_str
 from cardctl.problems import Problem
+from cardctl.rules.schema import show
 from cardctl.yamlio import Document
 
 TAG = "close/{year}"
@@ -108,10 +109,10 @@ def _read_year(archive: Archive, year: int) -> _Year:
     if seal_digest(entries) != seal.data.get("digest"):
         problems.append(seal.at(["digest"], "C604", "the seal's digest does not match its volumes: the seal was altered"))
     if not _same(seal.data.get("year"), year):
-        problems.append(seal.at(["year"], "C604", f"the seal gives year {_shown(seal.data.get('year'))} but is {spath}: the seal was altered"))
+        problems.append(seal.at(["year"], "C604", f"the seal gives year {show(seal.data.get('year'))} but is {spath}: the seal was altered"))
     counts = [entry.get("items") for entry in entries]
     if all(type(n) is int for n in counts) and not _same(seal.data.get("items"), sum(counts)):  # else its volumes' covers tell
-        problems.append(seal.at(["items"], "C604", f"the seal gives {_shown(seal.data.get('items'))} items in all, "
+        problems.append(seal.at(["items"], "C604", f"the seal gives {show(seal.data.get('items'))} items in all, "
                                                    f"its volumes {sum(counts)}: the seal was altered"))
     return _Year(year, problems, seal, entries)
 
@@ -119,10 +120,6 @@ def _read_year(archive: Archive, year: int) -> _Year:
 def _same(a: Any, b: Any) -> bool:
     """Equal and of one type: YAML's `true` is not the count 1, nor "3" the number 3."""
     return type(a) is type(b) and a == b
-
-
-def _shown(value: Any) -> str:
-    return "nothing" if value is None else repr(value) if isinstance(value, str) else str(value)
 
 
 def _chosen(archive: Archive, years: Iterable[int] | None) -> list[_Year]:
@@ -186,10 +183,11 @@ def _check_volume(archive: Archive, seal: Document, i: int, entry: dict[str, Any
     # The seal's digest covers each volume's files, not the numbers the seal
     # repeats from its cover: while the volume is as sealed, they must agree.
     cover = as_dict(volume.data.get("cover"))
-    for key in ("reference", "items", "pages") if not any(p.path == path for p in problems) else ():
-        if not _same(entry.get(key), cover.get(key)):
-            problems.append(seal.at(["volumes", i, key], "C604", f"the seal gives {key} {_shown(entry.get(key))} for {path}, "
-                                                               f"its cover {_shown(cover.get(key))}: the seal was altered"))
+    as_sealed = not any(p.path == path for p in problems)
+    for key in ("reference", "items", "pages"):
+        if as_sealed and not _same(entry.get(key), cover.get(key)):
+            problems.append(seal.at(["volumes", i, key], "C604", f"the seal gives {key} {show(entry.get(key))} for {path}, "
+                                                               f"its cover {show(cover.get(key))}: the seal was altered"))
     listed = {str(k): str(v) for k, v in as_dict(volume.data.get("manifest")).items()}
     if manifest_digest(listed) != entry.get("digest") or volume.data.get("digest") != entry.get("digest"):
         problems.append(volume.at(["manifest"], "C604", f"the manifest of this volume differs from the one sealed in {seal.path}"))
