@@ -3,10 +3,12 @@ page), so that checking or indexing an unchanged archive is quick.
 
 An entry is keyed by what the result depends on, never by modification times:
 
-- the dossier's files as git's index records them (path, mode, content id),
-  trusted only when `git status` finds nothing changed, untracked or ignored
-  under the dossier, and only after the checker has hashed the files it read
-  and found exactly those contents;
+- the dossier's files as HEAD's tree for its folder records them (paths,
+  modes, content ids), trusted only when `git status` finds nothing staged,
+  changed, untracked or ignored under the dossier, and only after the checker
+  has hashed the files it read and found exactly the contents git's index
+  holds (a dossier with its own .gitignore is never kept: its rules could hide
+  a file from `git status`);
 - everything outside the dossier that its checks read: the settings, the
   archive's own schemas, the seals;
 - the code that made it: cardctl's own source and schemas, and the
@@ -93,9 +95,7 @@ class Store:
     changed: bool = False
 
     def key(self, customer: str) -> str:
-        h = hashlib.sha256(f"{self.stamp}\0{customer}\0".encode())
-        h.update(self.git.entries(customer))
-        return h.hexdigest()
+        return hashlib.sha256(f"{self.stamp}\0{customer}\0{self.git.trees[customer]}".encode()).hexdigest()
 
     def get(self, customer: str) -> Any:
         """The value kept for an unchanged dossier (None if there is none)."""
@@ -103,6 +103,10 @@ class Store:
             return None
         held = self.entries.get(customer)
         if not isinstance(held, list) or len(held) != 2 or held[0] != self.key(customer):
+            # It will be read afresh, and seen() compares what is read with
+            # git's index: list the index now, before the worker processes
+            # fork, so that they share one listing.
+            self.git.listing  # noqa: B018
             return None
         return held[1]
 
@@ -133,7 +137,8 @@ class Store:
             return None
         paths = files.paths()
         rest = file_blobs(archive.root, [p for p in paths if p not in log])
-        if rest is None or {p: log.get(p) or rest[p] for p in paths} != self.git.blobs(customer):
+        indexed = self.git.blobs(customer)
+        if rest is None or {p: log.get(p) or rest[p] for p in paths} != indexed or any(p.endswith("/.gitignore") for p in indexed):
             return None
         return self.key(customer)
 

@@ -548,25 +548,37 @@ def changed_cards(root: Path) -> set[str]:
 
 @dataclass
 class Snapshot:
-    """Git's view of the dossiers and the catalogue, from its index: enough to know what is unchanged.
+    """Git's view of the dossiers and the catalogue: enough to know what is unchanged.
 
-    `listing` is `git ls-files -s -z` as git printed it (sorted by path), so a
-    dossier's entries are one contiguous slice, found without parsing the
-    300 000 others. `dirty`: customers with anything the index does not vouch
-    for (modified, deleted, untracked or ignored paths); `all_dirty` when
-    customers/ itself is.
+    A dossier that `git status` finds clean (nothing staged, modified,
+    untracked or ignored under it) holds exactly what HEAD holds, so HEAD's
+    tree id for its folder names its content: `trees` comes from one
+    `git ls-tree` of customers/, 10 000 lines where git's index lists 300 000
+    files. The files one by one (`blobs`) are read from the index only when
+    a dossier is read afresh. `dirty`: customers with anything HEAD does not
+    vouch for; `all_dirty` when customers/ itself is.
     """
 
-    listing: bytes
+    top: Path
     prefix: str  # the archive's folder inside the repository ("" at the top)
+    trees: dict[str, str]  # customer -> HEAD's tree id of customers/<customer>
+    head_pages: dict[str, str]  # catalogue file -> HEAD's content id
     dirty: set[str]
     all_dirty: bool
     catalogue_dirty: set[str] = field(default_factory=set)  # changed catalogue files; {"*"}: all of them
 
-    def entries(self, customer: str) -> bytes:
-        """The index entries of one dossier ("mode blob stage\tpath\0" ...), b"" if none."""
-        start, end = self._spans.get(customer, (0, 0))
-        return self.listing[start:end]
+    def clean(self, customer: str) -> bool:
+        return not self.all_dirty and customer not in self.dirty and customer in self.trees
+
+    @cached_property
+    def listing(self) -> bytes:
+        """`git ls-files -s -z` as git printed it (sorted by path): a dossier's entries are one contiguous slice."""
+        import subprocess
+
+        from cardctl import gitstatus
+
+        found = subprocess.run(["git", "ls-files", "-s", "-z", "--full-name"], cwd=self.top, env=gitstatus.no_locks(), capture_output=True)
+        return found.stdout if found.returncode == 0 else b""
 
     @cached_property
     def _spans(self) -> dict[str, tuple[int, int]]:
@@ -585,14 +597,12 @@ class Snapshot:
             spans[current.decode("utf-8", "surrogateescape")] = (start, end)
         return spans
 
-    def clean(self, customer: str) -> bool:
-        return not self.all_dirty and customer not in self.dirty and bool(self.entries(customer))
-
     def blobs(self, customer: str) -> dict[str, str]:
-        """path (relative to the archive) -> blob id of one dossier's tracked files."""
+        """path (relative to the archive) -> blob id of one dossier's files in git's index."""
+        start, end = self._spans.get(customer, (0, 0))
         skip = len(self.prefix)
         out = {}
-        for entry in self.entries(customer).decode("utf-8", "surrogateescape").split("\0"):
+        for entry in self.listing[start:end].decode("utf-8", "surrogateescape").split("\0"):
             if entry:
                 meta, path = entry.split("\t", 1)
                 out[path[skip:]] = meta.split(" ")[1]
@@ -601,56 +611,64 @@ class Snapshot:
     @cached_property
     def pages(self) -> dict[str, str]:
         """catalogue file -> content id, for those unchanged in the work tree."""
-        needle = f"\t{self.prefix}catalogue/".encode("utf-8", "surrogateescape")
-        first, last = self.listing.find(needle), self.listing.rfind(needle)
-        if first < 0 or self.catalogue_dirty == {"*"}:
+        if self.catalogue_dirty == {"*"}:
             return {}
-        region = self.listing[self.listing.rfind(b"\0", 0, first) + 1 : self.listing.index(b"\0", last)]
-        pages = {}
-        for entry in region.decode("utf-8", "surrogateescape").split("\0"):
-            meta, path = entry.split("\t", 1)
-            rel = path[len(self.prefix) :]
-            if rel not in self.catalogue_dirty:
-                pages[rel] = meta.split(" ")[1]
-        return pages
+        return {page: blob for page, blob in self.head_pages.items() if page not in self.catalogue_dirty}
 
 
 def snapshot(root: Path) -> Snapshot | None:
-    """Index entries and work-tree changes for the dossiers and the catalogue (None outside git, or if git fails).
+    """HEAD's folders and files under customers/ and catalogue/, and the work tree's changes (None outside git, or if git fails).
 
-    Two git commands, run side by side: `ls-files -s` reads the index (content
-    ids of every tracked file) and `status` compares it with the work tree, the
-    way `git status` does (stat data first, content when in doubt). Neither is
-    given a pathspec: matching one against every path costs more than it saves.
+    Two git commands, run side by side: `ls-tree` reads HEAD's tree (no
+    file is looked at) and `status` compares HEAD, the index and the work
+    tree, the way `git status` does (stat data first, content when in doubt).
+    `status` is given no pathspec: matching one against every path costs more
+    than it saves.
     """
     import subprocess
 
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # a read-only look: never take index.lock
+    from cardctl import gitstatus
 
     def status(ignored: bool) -> subprocess.Popen[bytes]:
-        from cardctl.gitstatus import ARGS
-
         # An ignored file in a dossier is still in the dossier; listing ignored
         # files costs about half a status more, so only when a rule may reach one.
-        return subprocess.Popen(ARGS + (["--ignored=matching"] if ignored else []), cwd=top, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        return subprocess.Popen(gitstatus.ARGS + (["--ignored=matching"] if ignored else []), cwd=top, env=gitstatus.no_locks(),
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
     place = where(root)
     if place is None:
         return None
     top, prefix = place
+    folders = {"customers": f"{prefix}customers/", "catalogue": f"{prefix}catalogue/"}
     try:
         ignored = _ignore_rules_may_reach(top, root)
-        listing = subprocess.Popen(["git", "ls-files", "-s", "-z", "--full-name"], cwd=top, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        looking = status(ignored)
-        listed, _ = listing.communicate()
-        if not ignored and re.search(rb"\t" + re.escape(f"{prefix}customers/".encode("utf-8", "surrogateescape")) + rb"[^\0]*\.gitignore\0", listed):
-            looking.kill()  # a tracked .gitignore among the dossiers: its rules may hide files there
-            looking.communicate()
+        looking = gitstatus.take(top)  # started as the command began (see gitstatus), without --ignored
+        if looking is None or ignored:
+            gitstatus.stop(looking)
+            looking = status(ignored)
+        # Before the first commit there is no HEAD: nothing is vouched for.
+        listed = subprocess.run(["git", "ls-tree", "-z", "HEAD", "--", *(f":(literal){f}" for f in folders.values())],
+                                cwd=top, env=gitstatus.no_locks(), capture_output=True).stdout.decode("utf-8", "surrogateescape")
+        trees: dict[str, str] = {}
+        head_pages: dict[str, str] = {}
+        shared_rules = False  # a tracked customers/.gitignore
+        for entry in filter(None, listed.split("\0")):
+            meta, path = entry.split("\t", 1)
+            kind, oid = meta.split(" ")[1:]
+            if path.startswith(folders["customers"]) and kind == "tree":
+                trees[path[len(folders["customers"]) :]] = oid
+            elif path.startswith(folders["catalogue"]):
+                head_pages[path[len(prefix) :]] = oid
+            shared_rules = shared_rules or path == f"{folders['customers']}.gitignore"
+        if shared_rules and not ignored:
+            # A tracked customers/.gitignore: its rules may hide files in any dossier.
+            # (One inside a dossier keeps that dossier out of the cache: Store.seen.)
+            gitstatus.stop(looking)
             looking = status(True)
         changed, _ = looking.communicate()
     except OSError:
         return None
-    if listing.returncode or looking.returncode:
+    if looking.returncode:
         return None
     dirty: set[str] = set()
     catalogue_dirty: set[str] = set()
@@ -667,7 +685,7 @@ def snapshot(root: Path) -> Snapshot | None:
                 dirty.add(parts[1])
             else:
                 all_dirty = True  # customers/ itself, or a file in it (a .gitignore there bears on every dossier)
-    return Snapshot(listed, prefix, dirty, all_dirty, catalogue_dirty)
+    return Snapshot(top, prefix, trees, head_pages, dirty, all_dirty, catalogue_dirty)
 
 
 # What cardctl itself writes into .gitignore: these hide nothing the checks read

@@ -1,12 +1,18 @@
 """`git status` of a work tree, which can be started before Python has loaded cardctl.
 
-On a 300 000-file archive `git status` takes over a second: it looks at every
-file and folder of the work tree. `validate --changed-since` cannot do without
-it (unstaged and untracked records count as touched), but nothing it asks
-depends on cardctl's own code, so the `cardctl` command starts it first
-(`begin`), in the folder the command will look for its archive from, and the
-check later takes its output (`take`) if it is about the same repository.
-Anything else (another archive, an error before the check) stops it unused.
+On a 300 000-file archive `git status` takes about a second: it looks at
+every file and folder of the work tree. `validate` cannot do without it
+(`--changed-since`: unstaged and untracked records count as touched; a
+whole-archive check: the cache trusts only dossiers git finds clean), but
+nothing it asks depends on cardctl's own code, so the `cardctl` command starts
+it first (`begin`), in the folder the command will look for its archive from,
+and the check later takes its output (`take`) if it is about the same
+repository. Anything else (another archive, an error before the check) stops
+it unused.
+
+Every status cardctl runs only looks: GIT_OPTIONAL_LOCKS=0 keeps it from
+taking index.lock to refresh git's index, so a `git commit` or a
+`cardctl visit add --commit` started meanwhile is never refused.
 """
 
 from __future__ import annotations
@@ -20,11 +26,16 @@ from pathlib import Path
 ARGS = ["git", "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=normal"]
 
 
+def no_locks() -> dict[str, str]:
+    """The environment for git's looks: this process's, never taking index.lock."""
+    return {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+
+
 class Early:
     """A status started ahead, with the question of which work tree it is about."""
 
     def __init__(self, folder: str) -> None:
-        pipe = {"cwd": folder, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+        pipe = {"cwd": folder, "env": no_locks(), "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
         # Both at once: the top is known in milliseconds, the status much later.
         self.top = subprocess.Popen(["git", "rev-parse", "--show-toplevel"], **pipe)  # type: ignore[call-overload]
         self.status = subprocess.Popen(ARGS, **pipe)  # type: ignore[call-overload]
@@ -35,9 +46,7 @@ class Early:
 
     def stop(self) -> None:
         for proc in (self.top, self.status):
-            if proc.poll() is None:
-                proc.terminate()  # git removes its index.lock on SIGTERM; a refreshed index is only an optimisation
-            proc.communicate()
+            stop(proc)
 
 
 _early: Early | None = None
@@ -69,7 +78,15 @@ def take(top: Path) -> subprocess.Popen[bytes] | None:
 
 def start(top: Path) -> subprocess.Popen[bytes]:
     """The status of the work tree at `top`: the one started ahead if it is about it, else a new one."""
-    return take(top) or subprocess.Popen(ARGS, cwd=top, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return take(top) or subprocess.Popen(ARGS, cwd=top, env=no_locks(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def stop(proc: subprocess.Popen[bytes] | None) -> None:
+    """Stop a status nobody will read (None: nothing to stop)."""
+    if proc is not None:
+        if proc.poll() is None:
+            proc.terminate()
+        proc.communicate()
 
 
 def _stop_unused() -> None:

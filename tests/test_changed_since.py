@@ -16,7 +16,7 @@ import pytest
 
 from cardctl import cache
 from cardctl.archive import Archive
-from cardctl.cli.entry import _folder_for_changed_since
+from cardctl.cli.entry import _folder_for_status
 from cardctl.rules.customers import Identity
 from conftest import copy_base, git, make_repo, write_tree
 
@@ -120,16 +120,25 @@ def test_on_a_branch_with_no_commit_yet(repo: Path) -> None:
     (["validate", "--changed-since=main", "customers/KH1"], "."),
     (["-C", "{tmp}", "validate", "--format", "json", "--changed-since", "HEAD"], "{tmp}"),
     (["--archive={tmp}", "validate", "--changed-since", "HEAD"], "{tmp}"),
-    (["validate"], None),
+    (["validate"], "."),  # a whole-archive check asks git what its cache may vouch for
+    (["validate", "--format", "json"], "."),
+    (["validate", "--format", "json", "customers/KH1"], None),  # a partial check uses no cache
+    (["validate", "--no-cache"], None),
+    (["validate", "--no-cache", "--changed-since", "HEAD"], "."),
     (["validate", "--help", "--changed-since", "HEAD"], None),
     (["validate", "--", "--changed-since"], None),
+    (["validate", "--", "--help"], None),
+    (["validate", "--"], "."),
     (["--version", "validate", "--changed-since", "HEAD"], None),
     (["index", "--changed-since", "HEAD"], None),
+    (["index"], "."),
+    (["-C", "{tmp}", "index", "--check"], "{tmp}"),
+    (["index", "--help"], None),
     (["-C", "{tmp}/nowhere", "validate", "--changed-since", "HEAD"], None),
 ])
 def test_which_command_lines_get_a_head_start(tmp_path: Path, argv: list[str], folder: str | None) -> None:
     args = [a.replace("{tmp}", str(tmp_path)) for a in argv]
-    assert _folder_for_changed_since(args) == (None if folder is None else folder.replace("{tmp}", str(tmp_path)))
+    assert _folder_for_status(args) == (None if folder is None else folder.replace("{tmp}", str(tmp_path)))
 
 
 # --- the identities of the untouched cards ----------------------------------------------------

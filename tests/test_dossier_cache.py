@@ -236,11 +236,13 @@ def _attachment(repo: Path) -> Path:
     return next(p for p in (repo / "customers").rglob("files/*") if p.is_file())
 
 
-@pytest.mark.parametrize("where, rule", [(".gitignore", "*.pdf\n"), ("customers/KH0001/.gitignore", "*.pdf\n"), (".git/info/exclude", "**/files/\n")])
+@pytest.mark.parametrize("where, rule", [(".gitignore", "*.pdf\n"), ("customers/.gitignore", "*.pdf\n"), ("customers/KH0001/.gitignore", "*.pdf\n"),
+                                         (".git/info/exclude", "**/files/\n"), ("<beside an attachment>/.gitignore", "*.pdf\n")])
 def test_a_new_ignored_file_in_a_dossier_is_seen(repo: Path, where: str, rule: str) -> None:
-    """git status does not list ignored files unless asked: cardctl asks whenever a rule may reach the dossiers."""
+    """git status does not list ignored files unless asked: cardctl asks whenever a rule may reach the dossiers,
+    and keeps a dossier with a .gitignore of its own out of the cache."""
     scan = _attachment(repo)
-    (repo / where).write_text(rule, encoding="utf-8")
+    (scan.parent / ".gitignore" if where.startswith("<") else repo / where).write_text(rule, encoding="utf-8")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "ignore rule", "--allow-empty")
     before = lines(repo, cached=True)  # a .gitignore among the dossiers is itself a stray file (L301)

@@ -1,10 +1,11 @@
 """The `cardctl` command itself: a head start for git, then the real entry point.
 
 Loading typer, the schemas and the YAML machinery takes about half a second;
-on a large archive `validate --changed-since` then waits over a second for
-`git status`. Started first, git works while Python loads (see gitstatus).
-Only the one command line that needs it is recognised here; anything
-unusual simply gets no head start.
+on a large archive `validate` and `index` then wait about a second for
+`git status` (whole-archive runs ask it what the cache may vouch for,
+`--changed-since` what was touched). Started first, git works while Python loads (see
+gitstatus). Only the command lines that need it are recognised here;
+anything unusual simply gets no head start.
 """
 
 from __future__ import annotations
@@ -14,9 +15,16 @@ import sys
 
 from cardctl.locate import ENV_VAR
 
+_TAKES_VALUE = ("--format", "--changed-since")  # validate's options that take a value
 
-def _folder_for_changed_since(argv: list[str]) -> str | None:
-    """Where `cardctl [-C PATH] validate ... --changed-since REV ...` will look for its archive; None for other lines."""
+
+def _folder_for_status(argv: list[str]) -> str | None:
+    """Where `cardctl [-C PATH] validate|index ...` will look for its archive, if it will ask `git status`; None for other lines.
+
+    That is `validate --changed-since REV` (with or without paths), a
+    whole-archive `validate` that uses the cache (no paths, no --no-cache),
+    and `index [--check]`.
+    """
     folder = os.environ.get(ENV_VAR) or "."
     i = 0
     while i < len(argv) and argv[i].startswith("-"):
@@ -27,20 +35,34 @@ def _folder_for_changed_since(argv: list[str]) -> str | None:
             folder, i = arg.split("=", 1)[1], i + 1
         else:
             return None  # --help, --version, or something the real parser will explain
+    if argv[i : i + 1] == ["index"] and all(a == "--check" for a in argv[i + 1 :]):
+        return folder if os.path.isdir(folder) else None
     if argv[i : i + 1] != ["validate"]:
         return None
     rest = argv[i + 1 :]
-    if "--" in rest:
-        rest = rest[: rest.index("--")]
-    if any(a in ("-h", "--help") for a in rest):
-        return None
-    if not any(a == "--changed-since" or a.startswith("--changed-since=") for a in rest):
+    since = paths = no_cache = False
+    j = 0
+    while j < len(rest):
+        arg = rest[j]
+        if arg == "--":
+            paths = paths or j + 1 < len(rest)
+            break
+        if arg in ("-h", "--help"):
+            return None
+        if arg in _TAKES_VALUE:
+            since, j = since or arg == "--changed-since", j + 2
+            continue
+        since = since or arg.startswith("--changed-since=")
+        no_cache = no_cache or arg == "--no-cache"
+        paths = paths or not arg.startswith("-")
+        j += 1
+    if not since and (paths or no_cache):
         return None
     return folder if os.path.isdir(folder) else None
 
 
 def run() -> None:
-    folder = _folder_for_changed_since(sys.argv[1:])
+    folder = _folder_for_status(sys.argv[1:])
     if folder is not None:
         from cardctl import gitstatus
 
