@@ -6,9 +6,9 @@ An entry is keyed by what the result depends on, never by modification times:
 - the dossier's files as HEAD's tree for its folder records them (paths,
   modes, content ids), trusted only when `git status` finds nothing staged,
   changed, untracked or ignored under the dossier, and only after the checker
-  has hashed the files it read and found exactly the contents git's index
-  holds (a dossier with its own .gitignore is never kept: its rules could hide
-  a file from `git status`);
+  has hashed the files it read and found exactly the contents that tree
+  holds (a dossier with its own .gitignore is never kept: its rules could
+  hide a file from `git status`);
 - everything outside the dossier that its checks read: the settings, the
   archive's own schemas, the seals;
 - the code that made it: cardctl's own source and schemas, and the
@@ -104,8 +104,8 @@ class Store:
         held = self.entries.get(customer)
         if not isinstance(held, list) or len(held) != 2 or held[0] != self.key(customer):
             # It will be read afresh, and seen() compares what is read with
-            # git's index: list the index now, before the worker processes
-            # fork, so that they share one listing.
+            # HEAD's files: list them now, before the worker processes fork,
+            # so that they share one listing.
             self.git.listing  # noqa: B018
             return None
         return held[1]
@@ -125,7 +125,7 @@ class Store:
         archive.read_log = {}
 
     def seen(self, archive: Archive, customer: str, files: Dossier) -> str | None:
-        """After it: the entry's key if the files it checked are exactly what git's index holds, else None.
+        """After it: the entry's key if the files it checked are exactly what the key's tree holds, else None.
 
         Taken from the very bytes that were parsed, so a file changed
         mid-run is never cached under the other content's id. Files the
@@ -137,8 +137,8 @@ class Store:
             return None
         paths = files.paths()
         rest = file_blobs(archive.root, [p for p in paths if p not in log])
-        indexed = self.git.blobs(customer)
-        if rest is None or {p: log.get(p) or rest[p] for p in paths} != indexed or any(p.endswith("/.gitignore") for p in indexed):
+        committed = self.git.blobs(customer)
+        if rest is None or {p: log.get(p) or rest[p] for p in paths} != committed or any(p.endswith("/.gitignore") for p in committed):
             return None
         return self.key(customer)
 
@@ -157,7 +157,7 @@ class Store:
 
 
 def open_store(archive: Archive, file: str) -> Store | None:
-    """One of the caches of an archive in git (None elsewhere: without git's index nothing can vouch for a file)."""
+    """One of the caches of an archive in git (None elsewhere: without git nothing can vouch for a file)."""
     git = gitrepo.snapshot(archive.root)
     if git is None:
         return None

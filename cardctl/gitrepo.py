@@ -448,19 +448,26 @@ def rev_parse(top: Path, rev: str) -> str | None:
     return found.stdout.decode().strip() if found.returncode == 0 else None
 
 
-def dossier_trees(top: Path, prefix: str) -> dict[str, str]:
-    """customer id -> git's object id of that dossier's folder in HEAD ({} on an unborn branch)."""
+def tree_entries(top: Path, treeish: str) -> list[tuple[str, str, str]]:
+    """(kind, object id, name) of each entry of one tree, such as `HEAD:customers` ([] if there is no such tree)."""
     import subprocess
 
-    listed = subprocess.run(["git", "ls-tree", "-z", f"HEAD:{prefix}customers"], cwd=top, capture_output=True)
-    trees = {}
+    from cardctl import gitstatus
+
+    listed = subprocess.run(["git", "ls-tree", "-z", treeish], cwd=top, env=gitstatus.no_locks(), capture_output=True)
+    found = []
     if listed.returncode == 0:
         for entry in listed.stdout.decode("utf-8", "surrogateescape").split("\0"):
             meta, _, name = entry.partition("\t")
             kind_id = meta.split(" ")
-            if len(kind_id) == 3 and kind_id[1] == "tree":
-                trees[name] = kind_id[2]
-    return trees
+            if len(kind_id) == 3:
+                found.append((kind_id[1], kind_id[2], name))
+    return found
+
+
+def dossier_trees(top: Path, prefix: str, rev: str = "HEAD") -> dict[str, str]:
+    """customer id -> git's object id of that dossier's folder in `rev` ({} on an unborn branch)."""
+    return {name: oid for kind, oid, name in tree_entries(top, f"{rev}:{prefix}customers") if kind == "tree"}
 
 
 def cards_in(top: Path, trees: Sequence[str]) -> dict[str, str]:
@@ -554,15 +561,18 @@ class Snapshot:
     untracked or ignored under it) holds exactly what HEAD holds, so HEAD's
     tree id for its folder names its content: `trees` comes from one
     `git ls-tree` of customers/, 10 000 lines where git's index lists 300 000
-    files. The files one by one (`blobs`) are read from the index only when
-    a dossier is read afresh. `dirty`: customers with anything HEAD does not
-    vouch for; `all_dirty` when customers/ itself is.
+    files. The files one by one (`blobs`) are listed only when a dossier is
+    read afresh. Every question is asked of one commit, `head`, so a commit
+    made meanwhile cannot pair one content's tree id with another's files.
+    `dirty`: customers with anything HEAD does not vouch for; `all_dirty`
+    when customers/ itself is.
     """
 
     top: Path
     prefix: str  # the archive's folder inside the repository ("" at the top)
-    trees: dict[str, str]  # customer -> HEAD's tree id of customers/<customer>
-    head_pages: dict[str, str]  # catalogue file -> HEAD's content id
+    head: str  # the commit HEAD named ("" before the first commit)
+    trees: dict[str, str]  # customer -> the tree id of customers/<customer> in `head`
+    head_pages: dict[str, str]  # catalogue file -> its content id in `head`
     dirty: set[str]
     all_dirty: bool
     catalogue_dirty: set[str] = field(default_factory=set)  # changed catalogue files; {"*"}: all of them
@@ -572,19 +582,20 @@ class Snapshot:
 
     @cached_property
     def listing(self) -> bytes:
-        """`git ls-files -s -z` as git printed it (sorted by path): a dossier's entries are one contiguous slice."""
+        """`git ls-tree -r` of customers/ in `head`, as git printed it: a dossier's entries are one contiguous slice."""
         import subprocess
 
         from cardctl import gitstatus
 
-        found = subprocess.run(["git", "ls-files", "-s", "-z", "--full-name"], cwd=self.top, env=gitstatus.no_locks(), capture_output=True)
-        return found.stdout if found.returncode == 0 else b""
+        found = subprocess.run(["git", "ls-tree", "-r", "-z", f"{self.head}:{self.prefix}customers"], cwd=self.top,
+                               env=gitstatus.no_locks(), capture_output=True)
+        return found.stdout if found.returncode == 0 and self.head else b""
 
     @cached_property
     def _spans(self) -> dict[str, tuple[int, int]]:
         """customer -> where its entries lie in `listing`: one pass over it (searching per
         dossier from the start would cost the buffer's length for each of 10 000)."""
-        pattern = re.compile(rb"\t" + re.escape(f"{self.prefix}customers/".encode("utf-8", "surrogateescape")) + rb"([^/\0]+)/[^\0]*\0")
+        pattern = re.compile(rb"\t([^/\0]+)/[^\0]*\0")
         spans: dict[str, tuple[int, int]] = {}
         current, start, end = b"", 0, 0
         for m in pattern.finditer(self.listing):
@@ -598,14 +609,13 @@ class Snapshot:
         return spans
 
     def blobs(self, customer: str) -> dict[str, str]:
-        """path (relative to the archive) -> blob id of one dossier's files in git's index."""
+        """path (relative to the archive) -> content id of one dossier's files in `head`."""
         start, end = self._spans.get(customer, (0, 0))
-        skip = len(self.prefix)
         out = {}
         for entry in self.listing[start:end].decode("utf-8", "surrogateescape").split("\0"):
             if entry:
                 meta, path = entry.split("\t", 1)
-                out[path[skip:]] = meta.split(" ")[1]
+                out[f"customers/{path}"] = meta.split(" ")[2]
         return out
 
     @cached_property
@@ -619,11 +629,10 @@ class Snapshot:
 def snapshot(root: Path) -> Snapshot | None:
     """HEAD's folders and files under customers/ and catalogue/, and the work tree's changes (None outside git, or if git fails).
 
-    Two git commands, run side by side: `ls-tree` reads HEAD's tree (no
-    file is looked at) and `status` compares HEAD, the index and the work
-    tree, the way `git status` does (stat data first, content when in doubt).
-    `status` is given no pathspec: matching one against every path costs more
-    than it saves.
+    `status` compares HEAD, the index and the work tree, the way `git status`
+    does (stat data first, content when in doubt), with no pathspec: matching
+    one against every path costs more than it saves. While it looks, HEAD's
+    trees of customers/ and catalogue/ are read (no file is looked at).
     """
     import subprocess
 
@@ -639,30 +648,20 @@ def snapshot(root: Path) -> Snapshot | None:
     if place is None:
         return None
     top, prefix = place
-    folders = {"customers": f"{prefix}customers/", "catalogue": f"{prefix}catalogue/"}
     try:
         ignored = _ignore_rules_may_reach(top, root)
         looking = gitstatus.take(top)  # started as the command began (see gitstatus), without --ignored
         if looking is None or ignored:
             gitstatus.stop(looking)
             looking = status(ignored)
-        # Before the first commit there is no HEAD: nothing is vouched for.
-        listed = subprocess.run(["git", "ls-tree", "-z", "HEAD", "--", *(f":(literal){f}" for f in folders.values())],
-                                cwd=top, env=gitstatus.no_locks(), capture_output=True).stdout.decode("utf-8", "surrogateescape")
-        trees: dict[str, str] = {}
-        head_pages: dict[str, str] = {}
-        shared_rules = False  # a tracked customers/.gitignore
-        for entry in filter(None, listed.split("\0")):
-            meta, path = entry.split("\t", 1)
-            kind, oid = meta.split(" ")[1:]
-            if path.startswith(folders["customers"]) and kind == "tree":
-                trees[path[len(folders["customers"]) :]] = oid
-            elif path.startswith(folders["catalogue"]):
-                head_pages[path[len(prefix) :]] = oid
-            shared_rules = shared_rules or path == f"{folders['customers']}.gitignore"
-        if shared_rules and not ignored:
+        head = rev_parse(top, "HEAD") or ""  # before the first commit nothing is vouched for
+        in_customers = tree_entries(top, f"{head}:{prefix}customers") if head else []
+        trees = {name: oid for kind, oid, name in in_customers if kind == "tree"}
+        head_pages = {f"catalogue/{name}": oid for kind, oid, name in (tree_entries(top, f"{head}:{prefix}catalogue") if head else [])
+                      if kind == "blob"}
+        if ("blob", ".gitignore") in {(kind, name) for kind, _, name in in_customers} and not ignored:
             # A tracked customers/.gitignore: its rules may hide files in any dossier.
-            # (One inside a dossier keeps that dossier out of the cache: Store.seen.)
+            # (One inside a dossier keeps that dossier out of the cache: see dossier_cache.)
             gitstatus.stop(looking)
             looking = status(True)
         changed, _ = looking.communicate()
@@ -685,7 +684,7 @@ def snapshot(root: Path) -> Snapshot | None:
                 dirty.add(parts[1])
             else:
                 all_dirty = True  # customers/ itself, or a file in it (a .gitignore there bears on every dossier)
-    return Snapshot(top, prefix, trees, head_pages, dirty, all_dirty, catalogue_dirty)
+    return Snapshot(top, prefix, head, trees, head_pages, dirty, all_dirty, catalogue_dirty)
 
 
 # What cardctl itself writes into .gitignore: these hide nothing the checks read

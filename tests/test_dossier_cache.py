@@ -263,3 +263,28 @@ def test_rules_that_cannot_reach_the_dossiers_need_no_ignored_listing(repo: Path
     for reaching in ("*.pdf", "files/", "/customers/KH0001/", "/c*/", "!keep.yaml"):
         (repo / ".gitignore").write_text(GITIGNORE + reaching + "\n", encoding="utf-8")
         assert _ignore_rules_may_reach(repo, repo), reaching
+
+
+def test_a_file_staged_after_git_status_looked_is_not_cached_under_heads_tree(repo: Path) -> None:
+    """The key is the dossier's tree in HEAD: an entry is kept only for exactly HEAD's files.
+
+    git status may look before a file is staged (another terminal, an editor's
+    git integration): the dossier then counts as clean, yet what the checks
+    read is the staged content, not HEAD's. Keeping it under HEAD's tree id
+    would give the staged content's findings for HEAD's files later.
+    """
+    from cardctl import dossier_cache
+    from cardctl.validate import _check_one
+
+    record = next((repo / "customers/KH0001").rglob("*-visit-*.yaml"))
+    record.write_text(record.read_text(encoding="utf-8").replace("channel: ", "channel: carrier-pigeon-", 1), encoding="utf-8")
+    git(repo, "add", record.relative_to(repo).as_posix())
+    archive = Archive(repo)
+    store = dossier_cache.open_store(archive, FILE)
+    assert store is not None and "KH0001" in store.git.dirty
+    store.git.dirty.clear()  # as a status taken a moment before the staging found it
+    result = _check_one(archive, "KH0001", None, store)
+    assert result.problems  # the staged content, broken, was read
+    assert result.cache is None
+    unchanged = _check_one(archive, "KH0002", None, store)
+    assert unchanged.cache is not None and unchanged.cache[0] == store.key("KH0002")
