@@ -697,8 +697,9 @@ def _ignore_rules_may_reach(top: Path, root: Path) -> bool:
 
     A rule anchored to another folder than the one leading to customers/
     cannot; neither can cardctl's own. Any other rule, or an ignore file that
-    cannot be read, counts as reaching the dossiers. (.gitignore files among
-    the dossiers are found in git's index by the caller, or show as changes.)
+    cannot be read, counts as reaching the dossiers. (A .gitignore in
+    customers/ is found in HEAD's tree by the caller, or shows as a change;
+    one inside a dossier keeps that dossier out of the cache.)
     """
     import subprocess
 
