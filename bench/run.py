@@ -264,7 +264,10 @@ def against_git(big: Path, small: Path, r: int, label: str) -> dict[str, float]:
     sh(["git", "commit", "-qm", "catalogue"], big)
     touch_three(big)
     sh([CARDCTL, "index"], big)  # the three pages rewritten: what every later index finds
-    m[f"index after 3 changes{label}"] = timed([CARDCTL, "index"], big, max(r, 5))
+    # Beside git status of the same work tree, taking turns: run L compared it with the
+    # status timed minutes earlier (3.47x), where by hand, in turns, it was 2.0x.
+    m.update(timed_side_by_side({f"git status, 3 files changed{label}": (["git", "status", "--porcelain"], big),
+                                 f"index after 3 changes{label}": ([CARDCTL, "index"], big)}, max(r, 5)))
     restore(big)
     sh(["git", "reset", "-q", "--hard", "HEAD~1"], big)
     shutil.rmtree(big / "catalogue", ignore_errors=True)
@@ -398,7 +401,7 @@ def main() -> None:
         ("record add: big / 10 customers", m["record add (big)"] / m["record add (small)"], "<=", 1.2),
         ("index / cold validate", m["index"] / m["validate cold"], "<=", 2.0),
         ("close / cold validate", m["close one year"] / m["validate cold"], "<=", 2.0),
-        *((f"index after 3 changes / git status{label}", m[f"index after 3 changes{label}"] / m[f"git status{label}"], "<=", 3.0)
+        *((f"index after 3 changes / git status{label}", m[f"index after 3 changes{label}"] / m[f"git status, 3 files changed{label}"], "<=", 3.0)
           for label in setups),
         ("cardctl --help / import typer", m["cardctl --help"] / m["python -c 'import typer'"], "<=", 2.0),
         (f"peak memory of cardctl, any command (MB; {worst})", PEAKS[worst], "<=", 300.0),
