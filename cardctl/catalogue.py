@@ -206,7 +206,8 @@ def compare(root: Path, cat: Catalogue) -> list[Difference]:
     if folder.is_dir():
         for name in sorted(os.listdir(folder)):  # names, not Paths: sorting 10 000 Paths takes 0.3 s
             rel = f"catalogue/{name}"
-            extra = folder / name
-            if rel not in cat.files and rel not in cat.current and extra.is_file() and (extra.suffix == ".md" or name == "register.csv"):
+            if rel in cat.files or rel in cat.current:
+                continue  # 10 000 pages: no Path made for each of them (0.08 s)
+            if (os.path.splitext(name)[1] == ".md" or name == "register.csv") and (folder / name).is_file():
                 diffs.append(Difference(rel, "obsolete"))
     return diffs
