@@ -158,17 +158,17 @@ class HeadIdentities:
         self.stamp = _stamp()
         self.cached = _load(archive.root / HEAD_FILE, self.stamp) if self.trees else {}
 
-    def others(self, skip: set[str], like: list[customers.Identity], ids: list[str] | None = None) -> list[customers.Identity]:
-        """The identities, among the readable cards outside `skip` (all unchanged since HEAD),
-        that share an id, USCC, phone or name with one of `like`; `ids`: the archive's
-        customer ids if the caller has listed them already (10 000 folders: 35 ms)."""
+    def others(self, ids: list[str], skip: set[str], like: list[customers.Identity]) -> list[customers.Identity]:
+        """The identities, among the readable cards of `ids` (the archive's customers, as the
+        caller listed them) outside `skip` (all unchanged since HEAD), that share an id,
+        USCC, phone or name with one of `like`."""
         archive, trees, cached = self.archive, self.trees, self.cached
         values = {pair for who in like for pair in who.values}
         names = {who.name_key for who in like if who.name_key}
         found: list[customers.Identity] = []
         entries: dict[str, Any] = {}
         unread = []
-        for customer in archive.customer_ids() if ids is None else ids:
+        for customer in ids:
             if customer in skip:
                 continue
             hit = cached.get(customer)  # [tree, *_encode(identity)]

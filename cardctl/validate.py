@@ -215,7 +215,7 @@ def check_and(archive: Archive, paths: Sequence[str] = (), changed_since: str | 
     if scope is not None:
         # Since REV, every dossier out of scope is as HEAD has it; from paths
         # alone, git must be asked which cards changed.
-        found += cache.identities(archive, skip=in_scope) if heads is None else heads.others(skip=in_scope, like=found, ids=all_ids)
+        found += cache.identities(archive, skip=in_scope) if heads is None else heads.others(all_ids, skip=in_scope, like=found)
     cards: dict[str, Card] = {}
 
     def card_of(customer: str) -> Card:
