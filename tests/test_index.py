@@ -45,6 +45,14 @@ def test_check_names_what_is_stale(base: Path, cli) -> None:
     assert cli("index", "--check", cwd=base).code == 0
 
 
+def test_check_counts_one_obsolete_page_in_the_singular(base: Path, cli) -> None:
+    cli("index", cwd=base)
+    write_tree(base, {"catalogue/KH0099.md": "# gone\n"})
+    result = cli("index", "--check", cwd=base)
+    assert (result.code, result.out) == (1, "catalogue/KH0099.md: obsolete\n")
+    assert result.err == "catalogue is out of date (1 file); run `cardctl index`\n"
+
+
 def test_catalogue_orders_items_by_the_filing_rules(base: Path, cli) -> None:
     folder = "customers/KH0001/credit/2025"
     write_tree(base, {

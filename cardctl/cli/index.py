@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
         if check:
             for diff in diffs:
                 out(f"{diff.path}: {diff.what}")
-            err("catalogue is up to date" if not diffs else f"catalogue is out of date ({len(diffs)} files); run `cardctl index`")
+            err("catalogue is up to date" if not diffs else f"catalogue is out of date ({len(diffs)} file{'s' if len(diffs) != 1 else ''}); run `cardctl index`")
             return 1 if diffs else 0
         from cardctl.writes import WritePlan
 
