@@ -303,7 +303,8 @@ def fsmonitor_off(archive: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="cardctl benchmark")
+    # No abbreviations: `--write` must not quietly mean --write-docs and rewrite the docs.
+    parser = argparse.ArgumentParser(description="cardctl benchmark", allow_abbrev=False)
     parser.add_argument("--small", action="store_true", help="1 000 customers / 30 000 records")
     parser.add_argument("--customers", type=int)
     parser.add_argument("--records", type=int)
