@@ -83,7 +83,8 @@ def base(tmp_path: Path) -> Path:
 def example(tmp_path: Path) -> Path:
     """A private copy of examples/archive (tests never write to the original)."""
     dest = tmp_path / "example"
-    shutil.copytree(EXAMPLE, dest, symlinks=True)
+    # Not .cardctl/: caches a run of the README's command may have left there.
+    shutil.copytree(EXAMPLE, dest, symlinks=True, ignore=shutil.ignore_patterns(".cardctl"))
     return dest
 
 

@@ -8,12 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import EXAMPLE, write_tree
+from conftest import write_tree
 
 
-def test_example_catalogue_is_committed_and_current(cli) -> None:
+def test_example_catalogue_is_committed_and_current(cli, example) -> None:
     """The committed catalogue of examples/archive is what index writes (regenerate: cardctl -C examples/archive index)."""
-    result = cli("index", "--check", cwd=EXAMPLE)
+    result = cli("index", "--check", cwd=example)  # a copy of it: index writes no cache into the original
     assert (result.code, result.out) == (0, "")
 
 
