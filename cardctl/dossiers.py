@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from cardctl import layout
@@ -64,38 +63,3 @@ def _each(archive: Archive, ids: list[str], func: Callable[[Archive, str], T], p
 def load(archive: Archive) -> list[DossierView]:
     """Every dossier with its card and records, in memory."""
     return [view(archive, customer)[0] for customer in archive.customer_ids()]
-
-
-def may_name(raw: bytes, words: Sequence[bytes]) -> bool:
-    """Whether a file's bytes may hold one of `words` as a YAML value.
-
-    Only where they appear as they are, or where an escape in a double-quoted
-    string could spell them ("\\x76isit" is "visit"), or a stray byte order
-    mark could split them: YAML has no other way to write a string.
-    """
-    return b"\\" in raw or b"\xef\xbb\xbf" in raw or any(word in raw for word in words)
-
-
-def _for_reports(archive: Archive, customer: str, words: Sequence[bytes] | None = None) -> DossierView:
-    """One dossier as the reports see it: the files' data without their text, which would only travel back.
-
-    With `words`, only the records that may name one of them (a kind, a
-    relation type): the ones a report looks at. The others are never parsed,
-    which is most of the time a report takes.
-    """
-    found = view(archive, customer, None if words is None else functools.partial(may_name, words=words))[0]
-    for doc in [r.doc for r in found.records] + ([found.card.doc] if found.card is not None else []):
-        doc.text = None
-    return found
-
-
-def stream(archive: Archive, words: Sequence[str] | None = None) -> Iterator[DossierView]:
-    """Every dossier with its card and records, one at a time, read by worker processes.
-
-    For the reports, which look at each dossier once: holding all of them
-    took 1.1 GB and 75 s for 10 000 customers and 300 000 records. A report
-    gives the `words` its rows depend on (see may_name); a view then holds
-    only the records that may name one of them.
-    """
-    needles = None if words is None else [w.encode() for w in words]
-    return each(archive, archive.customer_ids(), functools.partial(_for_reports, words=needles))

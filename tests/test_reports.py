@@ -11,7 +11,7 @@ import pytest
 
 from cardctl import dossiers
 from cardctl.archive import Archive
-from cardctl.reports import composition, credit, due, risk, satisfaction
+from cardctl.reports import composition, credit, due, risk, satisfaction, views
 from conftest import write_tree
 
 AS_OF = date(2025, 12, 1)
@@ -40,8 +40,9 @@ def archive(tmp_path: Path, files: dict[str, str]) -> Archive:
     return Archive(root)
 
 
-def views(a: Archive):
-    return dossiers.load(a)
+def as_seen(a: Archive, module) -> list:
+    """The dossiers as the report command sees them: cut down to what the report's Needs name."""
+    return list(views.stream(a, module.NEEDS, cached=False))
 
 
 def test_due_rules(tmp_path: Path) -> None:
@@ -62,7 +63,7 @@ def test_due_rules(tmp_path: Path) -> None:
         ("customers/KH0008/card.yaml", card("KH0008", "正常", "prospect", intent="B")),
         visit("KH0008", "2025-11-20", "ffff"),  # B: due 2026-02-18, not yet
     ]))
-    rep = due.build(a, views(a), AS_OF)
+    rep = due.build(a, as_seen(a, due), AS_OF)
     got = [(r["customer"], r["rule"], r["due"].isoformat(), r["days_overdue"]) for r in rep.tables["rows"].rows]
     assert got == [
         ("KH0004", "revisit", "2025-10-27", 35),
@@ -71,7 +72,7 @@ def test_due_rules(tmp_path: Path) -> None:
         ("KH0003", "care", "2025-11-27", 4),
         ("KH0001", "intent-H", "2025-11-28", 3),
     ]
-    only = due.build(a, views(a), AS_OF, owner="张伟")
+    only = due.build(a, as_seen(a, due), AS_OF, owner="张伟")
     assert [r["customer"] for r in only.tables["rows"].rows] == ["KH0003", "KH0001"]
 
 
@@ -80,7 +81,7 @@ def test_visit_intent_supersedes_the_card_and_resets_the_clock(tmp_path: Path) -
         ("customers/KH0001/card.yaml", card("KH0001", "x", "prospect", intent="C")),
         visit("KH0001", "2025-11-01", "aaaa", intent="A"),  # A: 30 days -> 12-01, due today (0 days)
     ]))
-    rows = due.build(a, views(a), AS_OF).tables["rows"].rows
+    rows = due.build(a, as_seen(a, due), AS_OF).tables["rows"].rows
     assert [(r["rule"], r["days_overdue"]) for r in rows] == [("intent-A", 0)]
 
 
@@ -96,15 +97,15 @@ def test_composition_is_exact_and_shares_add_up(tmp_path: Path) -> None:
         ("customers/KH0003/card.yaml", card("KH0003", "丙", "active")),
         record("KH0003", "transactions", "order", "2025-06-01", "cccc", "order_no: o\nlines:\n  - {product: 垫片, qty: 1, unit_price: 0.20, amount: 0.20}\namount: 0.20\n"),
     ]))
-    by_grade = composition.build(a, views(a), "grade", 2025).tables["rows"]
+    by_grade = composition.build(a, as_seen(a, composition), "grade", 2025).tables["rows"]
     assert [(r["grade"], str(r["amount"]), str(r["share"]), r["customers"]) for r in by_grade.rows] == [
         ("A", "0.40", "50.00", 1), ("(none)", "0.20", "25.00", 1), ("B", "0.20", "25.00", 1)]
     assert (str(by_grade.total["amount"]), str(by_grade.total["share"]), by_grade.total["customers"]) == ("0.80", "100.00", 3)
-    by_product = composition.build(a, views(a), "product", 2025).tables["rows"]
+    by_product = composition.build(a, as_seen(a, composition), "product", 2025).tables["rows"]
     assert [(r["product"], str(r["amount"]), r["customers"]) for r in by_product.rows] == [
         ("垫片", "0.40", 2), ("(none)", "0.20", 1), ("螺栓", "0.20", 1)]
     assert sum(r["amount"] for r in by_product.rows) == by_product.total["amount"]
-    thirds = composition.build(a, views(a), "region", 2025).tables["rows"]
+    thirds = composition.build(a, as_seen(a, composition), "region", 2025).tables["rows"]
     assert sum(r["share"] for r in thirds.rows) == thirds.total["share"]
 
 
@@ -126,7 +127,7 @@ def test_credit_outstanding_fifo_and_over_limit_first(tmp_path: Path) -> None:
         arrears("KH0002", "2025-12-05", "b002", "invoice", "10.00", "2026-01-05", "G2"),  # after as-of
         ("customers/KH0003/card.yaml", card("KH0003", "丙", "prospect")),
     ]))
-    rows = credit.build(a, views(a), AS_OF).tables["rows"].rows
+    rows = credit.build(a, as_seen(a, credit), AS_OF).tables["rows"].rows
     got = [(r["customer"], str(r["limit"]), str(r["outstanding"]), str(r["utilisation"]), r["over_limit"], r["oldest_unpaid"], r["age_days"]) for r in rows]
     assert got == [
         ("KH0002", "100.00", "150.00", "150.00", True, "G1", 183),
@@ -146,7 +147,7 @@ def test_risk_rules_with_evidence(tmp_path: Path) -> None:
         ("customers/KH0004/card.yaml", card("KH0004", "意向", "prospect", since="2020-01-01")),
         ("customers/KH0005/card.yaml", card("KH0005", "新客户", "active", since="2025-03-01")),
     ]))
-    rows = risk.build(a, views(a), AS_OF).tables["rows"].rows
+    rows = risk.build(a, as_seen(a, risk), AS_OF).tables["rows"].rows
     assert [(r["customer"], r["rule"], r["days"], r["evidence"]) for r in rows] == [
         ("KH0001", "inactive", 395, "last business 2024-11-01 (shipment 2024-11-01-shipment-a001)"),
         ("KH0002", "arrears", 381, "invoice F9 of 2024-11-15: 800.00 unpaid"),
@@ -166,11 +167,11 @@ def test_satisfaction_counts_means_and_open_complaints(tmp_path: Path) -> None:
         record("KH0001", "service", "service-call", "2025-03-05", "f001", "relation: {type: follow-up, of: 2025-03-01-survey-s001}\nsummary: 回访\n"),
         survey("KH0001", "2024-04-01", "s000", "  - {item: 价格, rating: 不满意}\n"),
     ]))
-    rep = satisfaction.build(a, views(a), 2025)
+    rep = satisfaction.build(a, as_seen(a, satisfaction), 2025)
     items = {r["item"]: (r["满意"], r["比较满意"], r["基本满意"], r["不太满意"], r["不满意"], r["answers"], str(r["mean"])) for r in rep.tables["items"].rows}
     assert items == {"价格": (1, 0, 0, 1, 0, 2, "3.50"), "服务": (0, 0, 1, 0, 1, 2, "2.00")}
     assert [(r["survey"], r["item"], r["rating"]) for r in rep.tables["unanswered"].rows] == [("2025-04-01-survey-s002", "价格", "不太满意")]
-    everything = satisfaction.build(a, views(a), None)
+    everything = satisfaction.build(a, as_seen(a, satisfaction), None)
     assert len(everything.tables["unanswered"].rows) == 2
 
 
@@ -211,16 +212,16 @@ def test_reports_streamed_by_the_workers_equal_those_of_the_archive_in_memory(re
     monkeypatch.setattr(dossiers, "POOL_MIN_DOSSIERS", 0)  # the pool even for the example's few dossiers
     a = Archive(EXAMPLE)
     module, build = REPORTS[report]
-    streamed, loaded = build(a, dossiers.stream(a, module.WORDS)), build(a, dossiers.load(a))
+    streamed, loaded = build(a, views.stream(a, module.NEEDS, cached=False)), build(a, dossiers.load(a))  # the original: no cache
     assert streamed == loaded and any(t.rows for t in loaded.tables.values())
 
 
 def test_may_name_only_skips_what_cannot_spell_the_words() -> None:
     words = [b"visit"]
-    assert dossiers.may_name(b"kind: visit\n", words)
-    assert not dossiers.may_name(b"kind: order\nchannel: phone\n", words)
-    assert dossiers.may_name(b'kind: "\\x76isit"\n', words)  # an escape spells it
-    assert dossiers.may_name(b"kind: vis\xef\xbb\xbfit\n", words)  # a stray byte order mark in the middle
+    assert views.may_name(b"kind: visit\n", words)
+    assert not views.may_name(b"kind: order\nchannel: phone\n", words)
+    assert views.may_name(b'kind: "\\x76isit"\n', words)  # an escape spells it
+    assert views.may_name(b"kind: vis\xef\xbb\xbfit\n", words)  # a stray byte order mark in the middle
 
 
 def test_records_that_spell_a_kind_oddly_still_count(tmp_path: Path) -> None:
@@ -242,26 +243,27 @@ def test_records_that_spell_a_kind_oddly_still_count(tmp_path: Path) -> None:
          'relation: {type: "follow\\x2dup", of: "2025-05-01-\\x73urvey-eeee"}\n'),
     ]))
     for name, (module, build) in REPORTS.items():
-        skimmed, loaded = build(a, dossiers.stream(a, module.WORDS)), build(a, dossiers.load(a))
+        skimmed, loaded = build(a, views.stream(a, module.NEEDS)), build(a, dossiers.load(a))
         assert skimmed == loaded, name
     assert build_rows(a, "due")[0]["last_contact"] == date(2025, 11, 22 - 7)
-    assert REPORTS["composition"][1](a, dossiers.stream(a, composition.WORDS)).tables["rows"].total["amount"] == Decimal("15.00")
-    assert REPORTS["satisfaction"][1](a, dossiers.stream(a, satisfaction.WORDS)).tables["unanswered"].rows == []
+    assert REPORTS["composition"][1](a, views.stream(a, composition.NEEDS)).tables["rows"].total["amount"] == Decimal("15.00")
+    assert REPORTS["satisfaction"][1](a, views.stream(a, satisfaction.NEEDS)).tables["unanswered"].rows == []
     # and the skim is at work: the due report never parses the contract or the survey (files with escapes, it does)
-    (view,) = dossiers.stream(a, due.WORDS)
+    (view,) = views.stream(a, due.NEEDS)
     assert sorted(r.file.stem for r in view.records) == ["2025-04-02-deal-dddd", "2025-05-02-call-ffff", "2025-11-10-visit-aaaa", "2025-11-15-note-bbbb"]
 
 
 def build_rows(a: Archive, name: str) -> list[dict]:
     module, build = REPORTS[name]
-    return build(a, dossiers.stream(a, module.WORDS)).tables["rows"].rows
+    return build(a, views.stream(a, module.NEEDS)).tables["rows"].rows
 
 
 def test_reports_on_every_broken_archive_equal_those_of_every_record(tmp_path: Path) -> None:
-    """Over the whole broken corpus (bad YAML, misfiled and misnamed records, links ...), skimming changes no report."""
+    """Over the whole broken corpus (bad YAML, misfiled and misnamed records, links ...), cutting each dossier
+    down to what the report reads, and sending it as JSON text as the cache keeps it, changes no report."""
     from test_corpus import CASES, build_case
 
     for case in CASES:
         a = Archive(build_case(case, tmp_path / case.name))
         for name, (module, build) in REPORTS.items():
-            assert build(a, dossiers.stream(a, module.WORDS)) == build(a, dossiers.load(a)), (case.name, name)
+            assert build(a, views.stream(a, module.NEEDS)) == build(a, dossiers.load(a)), (case.name, name)

@@ -16,6 +16,7 @@ app = typer.Typer(help="Analyses: who is due, sales composition, credit, risk, s
 
 AsOf = typer.Option("--as-of", callback=parse_date, metavar="DATE", help="Judge on this date (default today).")
 Fmt = typer.Option("--format", help="text, csv or json.")
+NoCache = typer.Option("--no-cache", help="Read every dossier afresh; do not use or update .cardctl/cache/.")
 
 
 class By(str, Enum):
@@ -38,63 +39,58 @@ def _day(value: str | None) -> date:
 @app.command("due")
 def due_command(ctx: typer.Context, as_of: Annotated[Optional[str], AsOf] = None,
                 owner: Annotated[Optional[str], typer.Option("--owner", help="Only this rep's customers.")] = None,
-                fmt: Annotated[TableFormat, Fmt] = TableFormat.text) -> int:
+                fmt: Annotated[TableFormat, Fmt] = TableFormat.text,
+                no_cache: Annotated[bool, NoCache] = False) -> int:
     """Customers whose next contact is due or overdue, most overdue first."""
-    from cardctl import dossiers
-
-    from cardctl.reports import due
+    from cardctl.reports import due, views
 
     archive = state(ctx).archive()
     archive.require_sound_settings()
-    return _show(due.build(archive, dossiers.stream(archive, due.WORDS), _day(as_of), owner), fmt)
+    return _show(due.build(archive, views.stream(archive, due.NEEDS, cached=not no_cache), _day(as_of), owner), fmt)
 
 
 @app.command("composition")
 def composition_command(ctx: typer.Context, by: Annotated[By, typer.Option("--by", help="grade, region, product or type.")] = By.grade,
                         year: Annotated[Optional[str], typer.Option("--year", **YEARS, help="Sales of this year (default this year).")] = None,
-                        fmt: Annotated[TableFormat, Fmt] = TableFormat.text) -> int:
+                        fmt: Annotated[TableFormat, Fmt] = TableFormat.text,
+                no_cache: Annotated[bool, NoCache] = False) -> int:
     """Sales share by grade, region, product or customer type, from orders and contracts."""
-    from cardctl import dossiers
-
-    from cardctl.reports import composition
+    from cardctl.reports import composition, views
 
     archive = state(ctx).archive()
     archive.require_sound_settings()
-    return _show(composition.build(archive, dossiers.stream(archive, composition.WORDS), by.value, date.today().year if year is None else int(year)), fmt)
+    return _show(composition.build(archive, views.stream(archive, composition.NEEDS, cached=not no_cache), by.value, date.today().year if year is None else int(year)), fmt)
 
 
 @app.command("credit")
-def credit_command(ctx: typer.Context, as_of: Annotated[Optional[str], AsOf] = None, fmt: Annotated[TableFormat, Fmt] = TableFormat.text) -> int:
+def credit_command(ctx: typer.Context, as_of: Annotated[Optional[str], AsOf] = None, fmt: Annotated[TableFormat, Fmt] = TableFormat.text,
+                no_cache: Annotated[bool, NoCache] = False) -> int:
     """Credit limit, outstanding, utilisation and the oldest unpaid invoice; over the limit first."""
-    from cardctl import dossiers
-
-    from cardctl.reports import credit
+    from cardctl.reports import credit, views
 
     archive = state(ctx).archive()
     archive.require_sound_settings()
-    return _show(credit.build(archive, dossiers.stream(archive, credit.WORDS), _day(as_of)), fmt)
+    return _show(credit.build(archive, views.stream(archive, credit.NEEDS, cached=not no_cache), _day(as_of)), fmt)
 
 
 @app.command("risk")
-def risk_command(ctx: typer.Context, as_of: Annotated[Optional[str], AsOf] = None, fmt: Annotated[TableFormat, Fmt] = TableFormat.text) -> int:
+def risk_command(ctx: typer.Context, as_of: Annotated[Optional[str], AsOf] = None, fmt: Annotated[TableFormat, Fmt] = TableFormat.text,
+                no_cache: Annotated[bool, NoCache] = False) -> int:
     """Bad-customer candidates: no business, old arrears, status bad; with the evidence."""
-    from cardctl import dossiers
-
-    from cardctl.reports import risk
+    from cardctl.reports import risk, views
 
     archive = state(ctx).archive()
     archive.require_sound_settings()
-    return _show(risk.build(archive, dossiers.stream(archive, risk.WORDS), _day(as_of)), fmt)
+    return _show(risk.build(archive, views.stream(archive, risk.NEEDS, cached=not no_cache), _day(as_of)), fmt)
 
 
 @app.command("satisfaction")
 def satisfaction_command(ctx: typer.Context, year: Annotated[Optional[str], typer.Option("--year", **YEARS, help="Surveys of this year (default all).")] = None,
-                         fmt: Annotated[TableFormat, Fmt] = TableFormat.text) -> int:
+                         fmt: Annotated[TableFormat, Fmt] = TableFormat.text,
+                no_cache: Annotated[bool, NoCache] = False) -> int:
     """Survey results per item, and the unhappy answers without a follow-up."""
-    from cardctl import dossiers
-
-    from cardctl.reports import satisfaction
+    from cardctl.reports import satisfaction, views
 
     archive = state(ctx).archive()
     archive.require_sound_settings()
-    return _show(satisfaction.build(archive, dossiers.stream(archive, satisfaction.WORDS), None if year is None else int(year)), fmt)
+    return _show(satisfaction.build(archive, views.stream(archive, satisfaction.NEEDS, cached=not no_cache), None if year is None else int(year)), fmt)

@@ -17,10 +17,11 @@ from cardctl.archive import Archive
 from cardctl.model import as_dict, as_list, as_money, as_str
 from cardctl.money import ZERO, shares
 from cardctl.reports import Report, Table
+from cardctl.reports.views import Needs
 from cardctl.rules import DossierView
 
 By = Literal["grade", "region", "product", "type"]
-WORDS = ("order", "contract")  # the kinds its rows depend on (dossiers.stream)
+NEEDS = Needs("composition", words=("order", "contract"), fields=("grade", "region", "type", "amount", "product", "lines"))  # see views.Needs
 NONE = "(none)"
 
 

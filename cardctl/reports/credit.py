@@ -10,9 +10,11 @@ from cardctl.arrears import ledger
 from cardctl.model import as_dict, as_money, as_str
 from cardctl.money import ZERO, percent
 from cardctl.reports import Report, Table
+from cardctl.reports.views import Needs
 from cardctl.rules import DossierView
 
-WORDS = ("credit-approval", "arrears")  # the kinds its rows depend on (dossiers.stream)
+# What its rows depend on (see views.Needs); arrears.ledger reads entry, amount and due.
+NEEDS = Needs("credit", words=("credit-approval", "arrears"), fields=("name", "credit", "expects_reply", "limit", "invoice_no", "entry", "amount", "due"))
 COLUMNS = ["customer", "name", "credit_grade", "limit", "outstanding", "utilisation", "over_limit", "oldest_unpaid", "unpaid_since", "age_days"]
 
 

@@ -9,9 +9,11 @@ from cardctl import schedule
 from cardctl.archive import Archive
 from cardctl.model import as_str
 from cardctl.reports import Report, Table
+from cardctl.reports.views import Needs
 from cardctl.rules import DossierView
 
-WORDS = ("visit",)  # the kinds and relation types its rows depend on (dossiers.stream): schedule.plan reads visits
+# What its rows depend on (see views.Needs): schedule.plan reads the visits.
+NEEDS = Needs("due", words=("visit",), fields=("name", "status", "owner", "since", "intent", "reviewed", "next_contact"))
 COLUMNS = ["customer", "name", "status", "owner", "rule", "due", "days_overdue", "last_contact", "reason"]
 
 

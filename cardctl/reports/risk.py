@@ -14,11 +14,13 @@ from cardctl.archive import Archive
 from cardctl.arrears import ledger
 from cardctl.model import as_date, as_str
 from cardctl.reports import Report, Table
+from cardctl.reports.views import Needs
 from cardctl.rules import DossierView
 
 COLUMNS = ["customer", "name", "status", "owner", "rule", "days", "evidence"]
 BUSINESS = ("contract", "order", "shipment")
-WORDS = (*BUSINESS, "arrears")  # the kinds its rows depend on (dossiers.stream)
+# What its rows depend on (see views.Needs); arrears.ledger reads entry, amount and due.
+NEEDS = Needs("risk", words=(*BUSINESS, "arrears"), fields=("name", "status", "owner", "since", "invoice_no", "entry", "amount", "due"))
 
 
 def build(archive: Archive, views: Iterable[DossierView], as_of: date) -> Report:

@@ -10,9 +10,10 @@ from cardctl.archive import Archive
 from cardctl.model import as_dict, as_list, as_str
 from cardctl.money import cents
 from cardctl.reports import Report, Table
+from cardctl.reports.views import Needs
 from cardctl.rules import DossierView
 
-WORDS = ("survey", "follow-up")  # the kind and relation type its rows depend on (dossiers.stream)
+NEEDS = Needs("satisfaction", words=("survey", "follow-up"), fields=("items", "relation"))  # see views.Needs
 LEVELS = ["满意", "比较满意", "基本满意", "不太满意", "不满意"]
 SCORE = {name: 5 - i for i, name in enumerate(LEVELS)}
 ITEM_COLUMNS = ["item", *LEVELS, "answers", "mean"]
