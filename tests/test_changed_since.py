@@ -134,6 +134,11 @@ def test_on_a_branch_with_no_commit_yet(repo: Path) -> None:
     (["index"], "."),
     (["-C", "{tmp}", "index", "--check"], "{tmp}"),
     (["index", "--help"], None),
+    (["report", "due", "--as-of", "2025-12-01"], "."),  # a report asks git what its cache may vouch for
+    (["-C", "{tmp}", "report", "credit", "--format", "json"], "{tmp}"),
+    (["report", "due", "--no-cache"], None),
+    (["report", "due", "--help"], None),
+    (["report"], None),
     (["-C", "{tmp}/nowhere", "validate", "--changed-since", "HEAD"], None),
 ])
 def test_which_command_lines_get_a_head_start(tmp_path: Path, argv: list[str], folder: str | None) -> None:

@@ -1,9 +1,9 @@
 """The `cardctl` command itself: a head start for git, then the real entry point.
 
 Loading typer, the schemas and the YAML machinery takes about half a second;
-on a large archive `validate` and `index` then wait about a second for
-`git status` (whole-archive runs ask it what the cache may vouch for,
-`--changed-since` what was touched). Started first, git works while Python loads (see
+on a large archive `validate`, `index` and the reports then wait about a
+second for `git status` (whole-archive runs ask it what the cache may vouch
+for, `--changed-since` what was touched). Started first, git works while Python loads (see
 gitstatus). Only the command lines that need it are recognised here;
 anything unusual simply gets no head start.
 """
@@ -19,11 +19,11 @@ _TAKES_VALUE = ("--format", "--changed-since")  # validate's options that take a
 
 
 def _folder_for_status(argv: list[str]) -> str | None:
-    """Where `cardctl [-C PATH] validate|index ...` will look for its archive, if it will ask `git status`; None for other lines.
+    """Where `cardctl [-C PATH] validate|index|report ...` will look for its archive, if it will ask `git status`; None for other lines.
 
     That is `validate --changed-since REV` (with or without paths), a
     whole-archive `validate` that uses the cache (no paths, no --no-cache),
-    and `index [--check]`.
+    `index [--check]`, and a report that uses its cache.
     """
     folder = os.environ.get(ENV_VAR) or "."
     i = 0
@@ -36,6 +36,8 @@ def _folder_for_status(argv: list[str]) -> str | None:
         else:
             return None  # --help, --version, or something the real parser will explain
     if argv[i : i + 1] == ["index"] and all(a == "--check" for a in argv[i + 1 :]):
+        return folder if os.path.isdir(folder) else None
+    if argv[i : i + 1] == ["report"] and len(argv) > i + 1 and not {"-h", "--help", "--no-cache"} & set(argv[i + 1 :]):
         return folder if os.path.isdir(folder) else None
     if argv[i : i + 1] != ["validate"]:
         return None
