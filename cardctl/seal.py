@@ -209,11 +209,15 @@ def verify(archive: Archive, years: Iterable[int] | None = None) -> list[Problem
     problems = check(archive, chosen)
     for year in chosen:
         problems += _against_tag(archive, year)
-    seen: set[tuple[str, str]] = set()
+    # check() and the tag can both find the same fault; report it once. The
+    # place and the code are what make two findings the same: two closed years
+    # whose seals are gone are two lines of cardctl.yaml, not one.
+    seen: set[tuple[str, int, int, str]] = set()
     unique = []
     for p in sorted(problems):
-        if (p.path, p.code) not in seen:
-            seen.add((p.path, p.code))
+        key = (p.path, p.line, p.column, p.code)
+        if key not in seen:
+            seen.add(key)
             unique.append(p)
     return unique
 

@@ -185,6 +185,18 @@ def test_verify_without_closed_years(base: Path, cli) -> None:
     assert (result.code, result.err) == (0, "verify no closed years: no findings\n")
 
 
+def test_verify_names_each_closed_year_whose_seal_is_gone(repo: Path, cli) -> None:
+    """Both findings point into cardctl.yaml with the same code, one per year: neither hides the other."""
+    for year in ("2024", "2025"):
+        assert cli("close", year, *CHECKER, cwd=repo).code == 0
+    for year in ("2024", "2025"):
+        (repo / f"seals/{year}.yaml").unlink()
+    result = cli("verify", cwd=repo)
+    assert result.code == 1
+    missing = [line for line in result.out.splitlines() if line.startswith("cardctl.yaml:") and " C605 " in line]
+    assert [re.search(r"C605 (\d{4}) is closed", line).group(1) for line in missing] == ["2024", "2025"], result.out
+
+
 def test_ci_examples_validate_and_close() -> None:
     from conftest import PROJECT
     from cardctl.yamlio import read_document
