@@ -33,7 +33,7 @@ def _repo(path: Path) -> Any:
         return None
 
 
-def work_tree_of(path: Path) -> Path | None:
+def repo_root(path: Path) -> Path | None:
     """The root of the git work tree holding `path`, or None."""
     repo = _repo(path)
     return Path(repo.working_tree_dir) if repo is not None and repo.working_tree_dir else None
@@ -197,11 +197,6 @@ def commit_paths(root: Path, paths: Sequence[str], message: str) -> str:
             raise CannotRun("git does not know who you are: set git config user.name and user.email") from exc
         raise CannotRun(f"git commit failed: {detail}") from exc
     return str(repo.head.commit.hexsha)
-
-
-def repo_root(root: Path) -> Path | None:
-    repo = _repo(root)
-    return Path(repo.working_tree_dir) if repo is not None and repo.working_tree_dir else None
 
 
 def _status(top: Path, prefix: str) -> list[str]:

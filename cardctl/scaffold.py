@@ -159,7 +159,7 @@ def init(path: Path, *, name: str | None, fonds: str | None, use_git: bool) -> l
         ".gitignore": GITIGNORE.encode("utf-8"),
         ".vscode/settings.json": _json(_editor_settings(schemas)),
     }
-    top = gitrepo.work_tree_of(path) if use_git and path.exists() else None
+    top = gitrepo.repo_root(path) if use_git and path.exists() else None
     if top is None or top.resolve() == path.resolve():
         files[".pre-commit-config.yaml"] = PRE_COMMIT.encode("utf-8")  # only at the top of a repository
     for file_name, schema in schemas.editor_schemas().items():
@@ -183,7 +183,7 @@ def init(path: Path, *, name: str | None, fonds: str | None, use_git: bool) -> l
                 break
         raise CannotRun(f"cannot create the archive at {path}: {exc}") from None
     written = plan.written
-    if use_git and gitrepo.work_tree_of(path) is None:
+    if use_git and gitrepo.repo_root(path) is None:
         gitrepo.init(path)
         gitrepo.set_config(path, "diff.yaml.xfuncname", XFUNCNAME)
         # An archive has hundreds of thousands of files in as many folders:
