@@ -88,6 +88,20 @@ def example(tmp_path: Path) -> Path:
     return dest
 
 
+def spy_on(monkeypatch: pytest.MonkeyPatch, owner: object, name: str, which=lambda args: args[1]) -> list:
+    """Let every call of `owner.name` through, and record `which` of its positional arguments (by default the second:
+    the customer, after the archive) in the list returned: which dossiers a run really read, checked or rendered."""
+    seen: list = []
+    real = getattr(owner, name)
+
+    def spying(*args, **kwargs):
+        seen.append(which(args))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, spying)
+    return seen
+
+
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 

@@ -16,7 +16,7 @@ from cardctl.archive import Archive
 from cardctl.dossier_cache import FINDINGS as FILE
 from cardctl.render import problem_line
 from cardctl.validate import check
-from conftest import git, make_repo
+from conftest import git, make_repo, spy_on
 from test_corpus import CASES, build_case, expected_lines
 
 
@@ -191,14 +191,7 @@ def test_index_sees_changed_records_and_hand_edited_pages(example: Path, cli) ->
 def test_a_warm_run_reads_only_what_changed(repo: Path, monkeypatch) -> None:
     from cardctl import validate
 
-    checked: list[str] = []
-    real = validate._check_one
-
-    def counting(archive, customer, *args, **kwargs):
-        checked.append(customer)
-        return real(archive, customer, *args, **kwargs)
-
-    monkeypatch.setattr(validate, "_check_one", counting)
+    checked = spy_on(monkeypatch, validate, "_check_one")
     assert lines(repo, cached=True) == []
     everyone = sorted(checked)
     assert everyone == sorted(p.name for p in (repo / "customers").iterdir())
@@ -216,14 +209,7 @@ def test_index_after_a_change_renders_only_that_dossier(example: Path, cli, monk
 
     root = _indexed_example(example, cli)
     assert cli("index", cwd=root).code == 0  # fills the cache
-    rendered: list[str] = []
-    real = catalogue.dossier_markdown
-
-    def counting(archive, view, references):
-        rendered.append(view.customer)
-        return real(archive, view, references)
-
-    monkeypatch.setattr(catalogue, "dossier_markdown", counting)
+    rendered = spy_on(monkeypatch, catalogue, "dossier_markdown", lambda args: args[1].customer)
     assert cli("index", "--check", cwd=root).code == 0
     assert rendered == []
     card = next((root / "customers").iterdir()) / "card.yaml"

@@ -17,7 +17,7 @@ import pytest
 from cardctl import dossiers
 from cardctl.archive import Archive
 from cardctl.reports import views
-from conftest import git, make_repo
+from conftest import git, make_repo, spy_on
 from test_reports import AS_OF, REPORTS
 
 LINES = {  # the command line of each report, judged on a fixed day
@@ -37,15 +37,7 @@ def example_repo(example: Path) -> Path:
 @pytest.fixture
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The customers whose dossiers are read from disk (in this process: the example is too small for workers)."""
-    read: list[str] = []
-    real = dossiers.view
-
-    def counting(archive, customer, *args, **kwargs):
-        read.append(customer)
-        return real(archive, customer, *args, **kwargs)
-
-    monkeypatch.setattr(dossiers, "view", counting)
-    return read
+    return spy_on(monkeypatch, dossiers, "view")
 
 
 def cache_file(root: Path, name: str) -> Path:
