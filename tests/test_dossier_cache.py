@@ -274,3 +274,14 @@ def test_a_file_staged_after_git_status_looked_is_not_cached_under_heads_tree(re
     assert result.cache is None
     unchanged = _check_one(archive, "KH0002", None, store)
     assert unchanged.cache is not None and unchanged.cache[0] == store.key("KH0002")
+
+
+def test_a_file_git_is_told_not_to_look_at_is_for_the_cache_what_head_holds(repo: Path) -> None:
+    """The README's caveat, as it stands: `--assume-unchanged` hides an edit from git status, so
+    only --no-cache (the plain path) reads the file as it is on disk."""
+    assert lines(repo, cached=True) == []
+    card = next((repo / "customers").iterdir()) / "card.yaml"
+    git(repo, "update-index", "--assume-unchanged", card.relative_to(repo).as_posix())
+    card.write_text(card.read_text(encoding="utf-8") + "name: 重复\n", encoding="utf-8")
+    assert lines(repo, cached=True) == []
+    assert [line.split(" ")[1] for line in lines(repo, cached=False)] == ["F105"]
