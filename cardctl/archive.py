@@ -18,7 +18,8 @@ from cardctl.schemas import SchemaSet
 from cardctl.settings import Settings, from_data
 from cardctl.yamlio import Document, max_bytes, read_document, too_large
 
-_READ = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+# Opening never waits on a FIFO or device put where a file should be.
+READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
 class Archive:
@@ -45,7 +46,7 @@ class Archive:
             # os.read, not open(): half the time per file (no buffered file
             # object), which counts over 300 000 records. Non-blocking, so a
             # pipe put in a file's place reads as empty (a finding), not a hang.
-            fd = os.open(os.path.join(self._root, rel), _READ)
+            fd = os.open(os.path.join(self._root, rel), READ_FLAGS)
             try:
                 # Never more than the limit in memory; and ask for no more than the
                 # file holds (a 5 MB read buffer per file costs an mmap each time).

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 import sys
 from collections.abc import Iterator
 from functools import lru_cache
@@ -24,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from cardctl import __version__, gitrepo
-from cardctl.archive import Archive
+from cardctl.archive import READ_FLAGS, Archive
 from cardctl.rules import customers
 from cardctl.yamlio import Document, atomic_write, read_document
 
@@ -56,10 +58,7 @@ def _stamp() -> str:
 
 
 def _load(path: Path, stamp: str) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    data = load(path)
     if not isinstance(data, dict) or data.get("stamp") != stamp or not isinstance(data.get("entries"), dict):
         return {}
     return data["entries"]
@@ -101,7 +100,7 @@ def _read_all(archive: Archive, ids: list[str]) -> Iterator[tuple[customers.Iden
 
 
 def _store(root: Path, rel: str, stamp: str, entries: dict[str, Any]) -> None:
-    save(root, rel, json.dumps({"stamp": stamp, "entries": entries}, ensure_ascii=False).encode("utf-8"))
+    save(root, rel, dump({"stamp": stamp, "entries": entries}))
 
 
 def identities(archive: Archive, skip: set[str]) -> list[customers.Identity]:
@@ -195,6 +194,36 @@ class HeadIdentities:
         return sorted(found)
 
 
+def load(path: Path) -> Any:
+    """A cache file's JSON, or None if it cannot be what cardctl wrote.
+
+    Whatever is at the path is read only if it is a regular file, opened
+    without waiting: a FIFO or a device put there must not hang the run.
+    JSON nested deeper than Python's stack is as unreadable as a broken file.
+    """
+    try:
+        with os.fdopen(os.open(path, READ_FLAGS), "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return None
+            raw = f.read()
+        return json.loads(raw.decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
+def dump(value: Any) -> bytes:
+    """`value` as the UTF-8 JSON that load() reads back.
+
+    Kept readable (CJK as is) unless a string cannot be UTF-8: a file name
+    that is not (held as surrogates) is then escaped, and comes back the same.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, separators=(",", ":")).encode("ascii")
+
+
 def save(root: Path, rel: str, data: bytes) -> None:
     """Write a cache file under .cardctl/, which ignores itself in git (as .pytest_cache does),
     so that no archive ever shows it as a change, whatever its .gitignore says."""
@@ -220,18 +249,15 @@ def parsed(archive: Archive, rel: str) -> Document:
         return raw
     key = hashlib.sha256(f"{code_digest()}\0{rel}\0".encode() + raw).hexdigest()
     file = archive.root / ".cardctl" / "cache" / "parsed" / (hashlib.sha256(rel.encode()).hexdigest()[:16] + ".json")
-    try:
-        held = json.loads(file.read_text(encoding="utf-8"))
-        if isinstance(held, dict) and held.get("key") == key and isinstance(held.get("data"), dict):
-            return Document(rel, raw.decode("utf-8"), held["data"], [])
-    except (OSError, ValueError):
-        pass
+    held = load(file)
+    if isinstance(held, dict) and held.get("key") == key and isinstance(held.get("data"), dict):
+        return Document(rel, raw.decode("utf-8"), held["data"], [])
     doc = read_document(raw, rel)
     if doc.ok and not doc.problems and not doc.leading_zeros:
         try:
-            text = json.dumps({"key": key, "data": doc.data}, ensure_ascii=False, separators=(",", ":"))
-        except TypeError:  # a Decimal, say: JSON would not give it back
+            data = dump({"key": key, "data": doc.data})
+        except (TypeError, ValueError, RecursionError):  # a Decimal, an int too long to print: JSON would not give it back
             return doc
-        if json.loads(text)["data"] == doc.data:
-            save(archive.root, file.relative_to(archive.root).as_posix(), text.encode("utf-8"))
+        if json.loads(data)["data"] == doc.data:
+            save(archive.root, file.relative_to(archive.root).as_posix(), data)
     return doc

@@ -23,7 +23,6 @@ the cache (`validate --no-cache`), or once anything in the dossier changes.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,8 +151,7 @@ class Store:
     def save(self) -> None:
         if not self.changed:
             return
-        data = json.dumps({"stamp": self.stamp, "entries": self.entries}, ensure_ascii=False, separators=(",", ":"))
-        cache.save(self.archive.root, self.file, data.encode("utf-8"))
+        cache.save(self.archive.root, self.file, cache.dump({"stamp": self.stamp, "entries": self.entries}))
 
 
 def open_store(archive: Archive, file: str) -> Store | None:
@@ -162,14 +160,9 @@ def open_store(archive: Archive, file: str) -> Store | None:
     if git is None:
         return None
     stamp = hashlib.sha256(f"{FORMAT}\0{cache.code_digest()}\0{_archive_digest(archive)}".encode()).hexdigest()
-    entries: dict[str, list[Any]] = {}
-    try:
-        data = json.loads((archive.root / file).read_text(encoding="utf-8"))
-        if isinstance(data, dict) and data.get("stamp") == stamp and isinstance(data.get("entries"), dict):
-            entries = data["entries"]
-    except (OSError, ValueError):
-        pass
-    return Store(archive, git, file, stamp, entries)
+    data = cache.load(archive.root / file)
+    ok = isinstance(data, dict) and data.get("stamp") == stamp and isinstance(data.get("entries"), dict)
+    return Store(archive, git, file, stamp, data["entries"] if ok else {})
 
 
 def file_blobs(root: Path, paths: list[str]) -> dict[str, str] | None:

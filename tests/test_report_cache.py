@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from cardctl import dossiers
+from cardctl import dossier_cache, dossiers
 from cardctl.archive import Archive
 from cardctl.reports import views
 from conftest import git, make_repo, spy_on
@@ -118,6 +119,65 @@ def test_a_broken_or_foreign_cache_is_ignored(example_repo: Path, reads: list[st
     reads.clear()
     assert report(example_repo, "risk") == first and reads
     assert json.loads(cache_file(example_repo, "risk").read_text(encoding="utf-8"))["entries"]
+
+
+def _same_through_the_cache(cli, root: Path, name: str) -> str:
+    """The report's JSON, the same fresh, filling the cache, and from it; the cache kept something."""
+    runs = [cli("report", *LINES[name], "--format", "json", *extra, cwd=root) for extra in (["--no-cache"], [], [])]
+    assert [r.code for r in runs] == [0, 0, 0], runs[0].err + runs[1].err
+    assert runs[0].out == runs[1].out == runs[2].out
+    assert json.loads(cache_file(root, name).read_text(encoding="utf-8"))["entries"]
+    return runs[0].out
+
+
+def test_a_record_whose_name_is_not_utf8_goes_through_the_cache(example_repo: Path, cli) -> None:
+    """A file name git holds as raw bytes is kept escaped in the cache's JSON, and comes back the same."""
+    folder = example_repo / "customers/KH0001/transactions/2025"
+    source = folder / "2025-04-01-order-tx8a.yaml"
+    odd = Path(os.fsdecode(bytes(folder) + b"/2025-04-02-order-\xff.yaml"))
+    odd.write_bytes(source.read_bytes())
+    git(example_repo, "add", "-A")
+    git(example_repo, "commit", "-qm", "a name that is not UTF-8")
+    _same_through_the_cache(cli, example_repo, "composition")
+
+
+def test_an_int_too_long_to_print_in_decimal_goes_through_the_cache(example_repo: Path, cli) -> None:
+    """YAML's 0x form can spell an int Python refuses to print in decimal (over 4 300 digits)."""
+    order = example_repo / "customers/KH0001/transactions/2025/2025-04-01-order-tx8a.yaml"
+    order.write_text(order.read_text(encoding="utf-8").replace("amount: 206600.00", "amount: 0x" + "F" * 4000), encoding="utf-8")
+    git(example_repo, "commit", "-qam", "a long number")
+    _same_through_the_cache(cli, example_repo, "composition")
+    big = int("F" * 4000, 16)
+    (record,) = [r for v in views.stream(Archive(example_repo), REPORTS["composition"][0].NEEDS) for r in v.records if r.path.endswith("tx8a.yaml")]
+    assert record.data["amount"] == big
+
+
+@pytest.mark.parametrize("what", ["fifo", "device", "deep"])
+def test_a_cache_file_that_cannot_be_cardctls_is_passed_by(example_repo: Path, cli, what: str) -> None:
+    """Neither waits on a pipe or a device put in its place, nor fails on JSON deeper than Python's stack."""
+    expected = _same_through_the_cache(cli, example_repo, "due")
+    assert cli("validate", cwd=example_repo).code == 0  # and validate's findings
+    for file in (cache_file(example_repo, "due"), example_repo / dossier_cache.FINDINGS):
+        file.unlink()
+        if what == "fifo":
+            os.mkfifo(file)
+        elif what == "device":
+            file.symlink_to("/dev/zero")
+        else:
+            file.write_text("[" * 200_000, encoding="utf-8")
+    assert cli("report", *LINES["due"], "--format", "json", cwd=example_repo).out == expected
+    assert cli("validate", cwd=example_repo).code == 0
+
+
+def test_a_deeply_nested_entry_is_read_afresh(example_repo: Path, reads: list[str]) -> None:
+    first = report(example_repo, "credit")
+    path = cache_file(example_repo, "credit")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    customer = sorted(data["entries"])[0]
+    data["entries"][customer][1] = "[" * 200_000  # its key still matches
+    path.write_text(json.dumps(data), encoding="utf-8")
+    reads.clear()
+    assert report(example_repo, "credit") == first and reads == [customer]
 
 
 def test_outside_git_there_is_no_cache(example: Path) -> None:

@@ -91,10 +91,14 @@ def may_name(raw: bytes, words: Sequence[bytes]) -> bool:
 # Values are those the YAML loader makes: str, int, bool and None go as they
 # are; everything else as a one-key object, so that no value is mistaken for
 # another ("d": Decimal, "f": float (inf, nan), "l": list, "m": mapping, whose
-# keys may be numbers or null).
+# keys may be numbers or null; "x": an int too long for Python to print in
+# decimal, which YAML's 0x and 0o forms can spell, in hexadecimal).
+LONG_INT_BITS = 13_000  # about 3 900 decimal digits: under Python's limit of 4 300
 
 
 def _value(v: Any) -> Any:
+    if type(v) is int and v.bit_length() > LONG_INT_BITS:
+        return {"x": hex(v)}
     if v is None or isinstance(v, (str, int)):  # bool is an int
         return v
     if isinstance(v, Decimal):
@@ -116,6 +120,8 @@ def _unvalue(v: Any) -> Any:
         return Decimal(x)
     if tag == "f":
         return float(x)
+    if tag == "x":
+        return int(x, 16)
     if tag == "l":
         return [_unvalue(i) for i in x]
     if tag == "m":
@@ -156,7 +162,7 @@ def decode(customer: str, text: str, needs: Needs) -> DossierView | None:
             file = RecordFile(path, customer, category, year, name[: -len(".yaml")])
             files.append(file)
             records.append(Record(file, Document(path, None, fields(data), [])))
-    except (ValueError, TypeError, AttributeError, InvalidOperation):
+    except (ValueError, TypeError, AttributeError, InvalidOperation, RecursionError):
         return None
     return DossierView(Dossier(customer, card_path, files), card, records)
 
