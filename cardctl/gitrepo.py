@@ -692,16 +692,29 @@ def _ignore_rules_may_reach(top: Path, root: Path) -> bool:
 
     A rule anchored to another folder than the one leading to customers/
     cannot; neither can cardctl's own. Any other rule, or an ignore file that
-    cannot be read, counts as reaching the dossiers. (A .gitignore in
-    customers/ is found in HEAD's tree by the caller, or shows as a change;
-    one inside a dossier keeps that dossier out of the cache.)
+    cannot be read, counts as reaching the dossiers, and so does any
+    customers/.gitignore (one that ignores itself shows nowhere else). One
+    inside a dossier keeps that dossier out of the cache (see dossier_cache).
     """
     import subprocess
 
     from cardctl.yamlio import TEMP_PREFIX
 
     target = Path(os.path.abspath(root)) / "customers"
-    sources = [(top / ".git" / "info" / "exclude", top)]
+    if os.path.lexists(target / ".gitignore"):
+        return True
+    git_dir = top / ".git"
+    if not git_dir.is_dir():
+        # A linked worktree (or a submodule): .git is a file naming the real
+        # folder, and info/exclude is in the repository's common folder.
+        try:
+            found = subprocess.run(["git", "rev-parse", "--path-format=absolute", "--git-common-dir"], cwd=top, capture_output=True, text=True)
+        except OSError:
+            return True
+        if found.returncode or not found.stdout.strip():
+            return True
+        git_dir = Path(found.stdout.strip())
+    sources = [(git_dir / "info" / "exclude", top)]
     folder = top
     sources.append((folder / ".gitignore", folder))
     for part in target.relative_to(top).parts[:-1]:

@@ -285,3 +285,25 @@ def test_a_file_git_is_told_not_to_look_at_is_for_the_cache_what_head_holds(repo
     card.write_text(card.read_text(encoding="utf-8") + "name: 重复\n", encoding="utf-8")
     assert lines(repo, cached=True) == []
     assert [line.split(" ")[1] for line in lines(repo, cached=False)] == ["F105"]
+
+
+def test_a_customers_gitignore_that_ignores_itself_is_still_heeded(repo: Path) -> None:
+    """Untracked and ignoring itself, it shows in no `git status`; only its being there tells."""
+    assert lines(repo, cached=True) == []
+    (repo / "customers/.gitignore").write_text("*\n", encoding="utf-8")
+    assert git(repo, "status", "--porcelain") == ""
+    (_attachment(repo).parent / "extra.pdf").write_bytes(b"%PDF")
+    found = lines(repo, cached=True)
+    assert found == lines(repo, cached=False) and any("extra.pdf" in line for line in found)
+
+
+def test_in_a_linked_worktree_the_repositorys_exclude_rules_are_heeded(repo: Path, tmp_path: Path) -> None:
+    """There .git is a file; the rules of .git/info/exclude live in the repository's common folder."""
+    tree = tmp_path / "linked"
+    git(repo, "worktree", "add", "-q", str(tree))
+    (repo / ".git/info/exclude").write_text("*.pdf\n", encoding="utf-8")
+    assert lines(tree, cached=True) == []
+    (_attachment(tree).parent / "extra.pdf").write_bytes(b"%PDF")
+    assert git(tree, "status", "--porcelain") == ""
+    found = lines(tree, cached=True)
+    assert found == lines(tree, cached=False) and any("extra.pdf" in line for line in found)
