@@ -195,33 +195,39 @@ class HeadIdentities:
 
 
 def load(path: Path) -> Any:
-    """A cache file's JSON, or None if it cannot be what cardctl wrote.
+    """A cache file's JSON, or None if it cannot be what dump() wrote.
 
-    Whatever is at the path is read only if it is a regular file, opened
-    without waiting: a FIFO or a device put there must not hang the run.
-    JSON nested deeper than Python's stack is as unreadable as a broken file.
+    The file's first line is the sha256 of the rest: a byte changed on disk
+    that leaves valid JSON (a digit, say) would otherwise be trusted. Whatever
+    is at the path is read only if it is a regular file, opened without
+    waiting: a FIFO or a device put there must not hang the run. JSON nested
+    deeper than Python's stack is as unreadable as a broken file.
     """
     try:
         with os.fdopen(os.open(path, READ_FLAGS), "rb") as f:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
                 return None
             raw = f.read()
-        return json.loads(raw.decode("utf-8"))
+        digest, newline, body = raw.partition(b"\n")
+        if not newline or hashlib.sha256(body).hexdigest().encode() != digest:
+            return None
+        return json.loads(body.decode("utf-8"))
     except (OSError, ValueError, RecursionError):
         return None
 
 
 def dump(value: Any) -> bytes:
-    """`value` as the UTF-8 JSON that load() reads back.
+    """`value` as a cache file's bytes: the sha256 of its JSON on a line, then the JSON (see load).
 
     Kept readable (CJK as is) unless a string cannot be UTF-8: a file name
     that is not (held as surrogates) is then escaped, and comes back the same.
     """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     try:
-        return text.encode("utf-8")
+        body = text.encode("utf-8")
     except UnicodeEncodeError:
-        return json.dumps(value, separators=(",", ":")).encode("ascii")
+        body = json.dumps(value, separators=(",", ":")).encode("ascii")
+    return hashlib.sha256(body).hexdigest().encode() + b"\n" + body
 
 
 def save(root: Path, rel: str, data: bytes) -> None:
@@ -258,6 +264,6 @@ def parsed(archive: Archive, rel: str) -> Document:
             data = dump({"key": key, "data": doc.data})
         except (TypeError, ValueError, RecursionError):  # a Decimal, an int too long to print: JSON would not give it back
             return doc
-        if json.loads(data)["data"] == doc.data:
+        if json.loads(data.partition(b"\n")[2])["data"] == doc.data:
             save(archive.root, file.relative_to(archive.root).as_posix(), data)
     return doc

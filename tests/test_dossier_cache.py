@@ -6,12 +6,12 @@ Every case of the broken corpus is checked in a git repository three times
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import pytest
 
+from cardctl import cache
 from cardctl.archive import Archive
 from cardctl.dossier_cache import FINDINGS as FILE
 from cardctl.render import problem_line
@@ -25,7 +25,7 @@ def lines(root: Path, cached: bool) -> list[str]:
 
 
 def entries(root: Path) -> dict:
-    return json.loads((root / FILE).read_text(encoding="utf-8"))["entries"]
+    return cache.load(root / FILE)["entries"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -123,10 +123,10 @@ def test_an_entry_under_another_key_is_not_trusted(repo: Path) -> None:
     record.write_text(record.read_text(encoding="utf-8").replace("channel: ", "channel: x", 1), encoding="utf-8")
     git(repo, "commit", "-qam", "broken")
     expected = lines(repo, cached=True)
-    data = json.loads((repo / FILE).read_text(encoding="utf-8"))
+    data = cache.load(repo / FILE)
     data["entries"]["KH0001"][0] = "0" * 64  # as if made for other contents
     data["entries"]["KH0001"][1][0] = []
-    (repo / FILE).write_text(json.dumps(data), encoding="utf-8")
+    (repo / FILE).write_bytes(cache.dump(data))
     assert lines(repo, cached=True) == expected
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cardctl import dossier_cache, dossiers
+from cardctl import cache, dossier_cache, dossiers
 from cardctl.archive import Archive
 from cardctl.reports import views
 from conftest import git, make_repo, spy_on
@@ -101,10 +101,10 @@ def test_changes_of_every_kind_reach_the_report(example_repo: Path, reads: list[
 def test_a_damaged_entry_is_read_afresh_and_mended(example_repo: Path, reads: list[str]) -> None:
     first = report(example_repo, "credit")
     path = cache_file(example_repo, "credit")
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = cache.load(path)
     customer = sorted(data["entries"])[0]
     data["entries"][customer][1] = '[null, {"m": 5}, [["customers/x/y", 1]]]'  # its key still matches
-    path.write_text(json.dumps(data), encoding="utf-8")
+    path.write_bytes(cache.dump(data))
     reads.clear()
     assert report(example_repo, "credit") == first
     assert reads == [customer]
@@ -118,7 +118,7 @@ def test_a_broken_or_foreign_cache_is_ignored(example_repo: Path, reads: list[st
     cache_file(example_repo, "risk").write_text(junk, encoding="utf-8")
     reads.clear()
     assert report(example_repo, "risk") == first and reads
-    assert json.loads(cache_file(example_repo, "risk").read_text(encoding="utf-8"))["entries"]
+    assert cache.load(cache_file(example_repo, "risk"))["entries"]
 
 
 def _same_through_the_cache(cli, root: Path, name: str) -> str:
@@ -126,7 +126,7 @@ def _same_through_the_cache(cli, root: Path, name: str) -> str:
     runs = [cli("report", *LINES[name], "--format", "json", *extra, cwd=root) for extra in (["--no-cache"], [], [])]
     assert [r.code for r in runs] == [0, 0, 0], runs[0].err + runs[1].err
     assert runs[0].out == runs[1].out == runs[2].out
-    assert json.loads(cache_file(root, name).read_text(encoding="utf-8"))["entries"]
+    assert cache.load(cache_file(root, name))["entries"]
     return runs[0].out
 
 
@@ -169,13 +169,24 @@ def test_a_cache_file_that_cannot_be_cardctls_is_passed_by(example_repo: Path, c
     assert cli("validate", cwd=example_repo).code == 0
 
 
+def test_a_byte_changed_on_disk_that_leaves_valid_json_is_not_trusted(example_repo: Path, cli) -> None:
+    """The file's digest covers it: an amount of 206600.00 that became 206601.00 would still be JSON."""
+    expected = _same_through_the_cache(cli, example_repo, "composition")
+    path = cache_file(example_repo, "composition")
+    raw = path.read_bytes()
+    assert raw.count(b"206600") == 1
+    path.write_bytes(raw.replace(b"206600", b"206601"))
+    assert cli("report", *LINES["composition"], "--format", "json", cwd=example_repo).out == expected
+    assert cache.load(path) is not None  # written afresh
+
+
 def test_a_deeply_nested_entry_is_read_afresh(example_repo: Path, reads: list[str]) -> None:
     first = report(example_repo, "credit")
     path = cache_file(example_repo, "credit")
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = cache.load(path)
     customer = sorted(data["entries"])[0]
     data["entries"][customer][1] = "[" * 200_000  # its key still matches
-    path.write_text(json.dumps(data), encoding="utf-8")
+    path.write_bytes(cache.dump(data))
     reads.clear()
     assert report(example_repo, "credit") == first and reads == [customer]
 
