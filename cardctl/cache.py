@@ -208,11 +208,19 @@ def load(path: Path) -> Any:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
                 return None
             raw = f.read()
-        digest, newline, body = raw.partition(b"\n")
-        if not newline or hashlib.sha256(body).hexdigest().encode() != digest:
-            return None
+    except OSError:
+        return None
+    return loads(raw)
+
+
+def loads(raw: bytes) -> Any:
+    """The JSON of a cache file's bytes, or None if they are not what dump() wrote (see load)."""
+    digest, newline, body = raw.partition(b"\n")
+    if not newline or hashlib.sha256(body).hexdigest().encode() != digest:
+        return None
+    try:
         return json.loads(body.decode("utf-8"))
-    except (OSError, ValueError, RecursionError):
+    except (ValueError, RecursionError):
         return None
 
 
@@ -264,6 +272,6 @@ def parsed(archive: Archive, rel: str) -> Document:
             data = dump({"key": key, "data": doc.data})
         except (TypeError, ValueError, RecursionError):  # a Decimal, an int too long to print: JSON would not give it back
             return doc
-        if json.loads(data.partition(b"\n")[2])["data"] == doc.data:
+        if loads(data)["data"] == doc.data:
             save(archive.root, file.relative_to(archive.root).as_posix(), data)
     return doc
