@@ -10,6 +10,8 @@ anything unusual simply gets no head start.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 import sys
 
@@ -64,6 +66,14 @@ def _folder_for_status(argv: list[str]) -> str | None:
 
 
 def run() -> None:
+    # At exit Python collects its garbage once more, walking every object the
+    # command made (typer, the schemas, the YAML machinery) only to free memory
+    # the system takes back anyway: 25-30 ms of a 0.2 s `validate` on a small
+    # archive, 13 ms of `--help` (docs/performance.md). Registered first, this
+    # runs after every other exit handler, when each command has closed what it
+    # wrote; module teardown and the last flush of the standard streams still
+    # happen.
+    atexit.register(gc.freeze)
     folder = _folder_for_status(sys.argv[1:])
     if folder is not None:
         from cardctl import gitstatus
