@@ -57,7 +57,8 @@ def _stamp() -> str:
     return f"3 {code_digest()}"
 
 
-def _load(path: Path, stamp: str) -> dict[str, Any]:
+def load_entries(path: Path, stamp: str) -> dict[str, Any]:
+    """The entries of a cache file written by store_entries with this stamp; {} for any other file."""
     data = load(path)
     if not isinstance(data, dict) or data.get("stamp") != stamp or not isinstance(data.get("entries"), dict):
         return {}
@@ -99,7 +100,8 @@ def _read_all(archive: Archive, ids: list[str]) -> Iterator[tuple[customers.Iden
     return dossiers.each(archive, ids, _read, label="reading cards")
 
 
-def _store(root: Path, rel: str, stamp: str, entries: dict[str, Any]) -> None:
+def store_entries(root: Path, rel: str, stamp: str, entries: dict[str, Any]) -> None:
+    """Keep `entries` under `stamp` (what they depend on) in the cache file `rel`."""
     save(root, rel, dump({"stamp": stamp, "entries": entries}))
 
 
@@ -109,7 +111,7 @@ def identities(archive: Archive, skip: set[str]) -> list[customers.Identity]:
     blobs = gitrepo.card_blobs(root)
     fresh = gitrepo.changed_cards(root) if blobs else set()
     stamp = _stamp()
-    cached = _load(root / FILE, stamp) if blobs else {}
+    cached = load_entries(root / FILE, stamp) if blobs else {}
     entries: dict[str, Any] = {}
     found = []
     keys: dict[str, str | None] = {}
@@ -133,7 +135,7 @@ def identities(archive: Archive, skip: set[str]) -> list[customers.Identity]:
         if key:
             entries[key] = _encode(who)
     if blobs and entries != cached:
-        _store(root, FILE, stamp, entries)
+        store_entries(root, FILE, stamp, entries)
     return found
 
 
@@ -155,7 +157,7 @@ class HeadIdentities:
         self.place = gitrepo.where(archive.root)
         self.trees = gitrepo.dossier_trees(*self.place) if self.place is not None else {}
         self.stamp = _stamp()
-        self.cached = _load(archive.root / HEAD_FILE, self.stamp) if self.trees else {}
+        self.cached = load_entries(archive.root / HEAD_FILE, self.stamp) if self.trees else {}
 
     def others(self, ids: list[str], skip: set[str], like: list[customers.Identity]) -> list[customers.Identity]:
         """The identities, among the readable cards of `ids` (the archive's customers, as the
@@ -190,7 +192,7 @@ class HeadIdentities:
             if (blob := tracked.get(trees.get(customer, ""))) is not None and parsed == blob:
                 entries[customer] = [trees[customer], *_encode(who)]
         if trees and entries != cached:
-            _store(archive.root, HEAD_FILE, self.stamp, entries)
+            store_entries(archive.root, HEAD_FILE, self.stamp, entries)
         return sorted(found)
 
 

@@ -151,7 +151,7 @@ class Store:
     def save(self) -> None:
         if not self.changed:
             return
-        cache.save(self.archive.root, self.file, cache.dump({"stamp": self.stamp, "entries": self.entries}))
+        cache.store_entries(self.archive.root, self.file, self.stamp, self.entries)
 
 
 def open_store(archive: Archive, file: str) -> Store | None:
@@ -160,9 +160,7 @@ def open_store(archive: Archive, file: str) -> Store | None:
     if git is None:
         return None
     stamp = hashlib.sha256(f"{FORMAT}\0{cache.code_digest()}\0{_archive_digest(archive)}".encode()).hexdigest()
-    data = cache.load(archive.root / file)
-    ok = isinstance(data, dict) and data.get("stamp") == stamp and isinstance(data.get("entries"), dict)
-    return Store(archive, git, file, stamp, data["entries"] if ok else {})
+    return Store(archive, git, file, stamp, cache.load_entries(archive.root / file, stamp))
 
 
 def file_blobs(root: Path, paths: list[str]) -> dict[str, str] | None:
